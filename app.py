@@ -1,0 +1,43 @@
+"""Application factory: `flask --app app …` and `gunicorn 'app:create_app()'`."""
+import logging
+import os
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel
+from flask_login import current_user
+
+from ecandidat import db
+from ecandidat.config import load_config
+
+babel = Babel()
+
+
+def select_locale():
+    """The signed-in person's language, else the browser's, else French."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return languages[0]
+    preferred = getattr(current_user, "langue", None)
+    if preferred in languages:
+        return preferred
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path, app.root_path))
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from views import init_views
+    init_views(app)
+
+    from ecandidat.cli import register_cli
+    register_cli(app)
+    return app
+

@@ -1,0 +1,91 @@
+"""Flask CLI commands: `flask --app app db|referential|demo|users|mail …`."""
+import click
+from flask.cli import AppGroup
+
+from ecandidat import db
+
+db_cli = AppGroup("db", help="Schéma de la base de données.")
+referential_cli = AppGroup("referential", help="Données de référence.")
+users_cli = AppGroup("users", help="Utilisateurs de la console.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Crée ou met à jour le schéma (idempotent)."""
+    applied = db.upgrade()
+    if applied:
+        for name in applied:
+            click.echo(f"appliquée : {name}")
+    else:
+        click.echo("Schéma à jour, rien à faire.")
+
+
+@referential_cli.command("load")
+def referential_load():
+    """Charge pays, départements, communes, lycées, séries de bac (idempotent)."""
+    from ecandidat.referential.loader import load_referential
+
+    with db.database.connection_context():
+        counts = load_referential(progress=_progressbar)
+    for name, count in counts.items():
+        click.echo(f"{name} : {count}")
+
+
+@referential_cli.command("import-etablissements")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def referential_import_etablissements(path):
+    """Importe l'annuaire de l'éducation (CSV officiel)."""
+    from ecandidat.referential.etablissements import EtablissementFileError, import_etablissements
+
+    try:
+        with db.database.connection_context():
+            count = import_etablissements(path, progress=_progressbar)
+    except EtablissementFileError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"établissements importés : {count}")
+
+
+def _progressbar(iterable, length, label):
+    return click.progressbar(iterable, length=length, label=label)
+
+
+@click.command("demo")
+def demo_command():
+    """Crée la campagne, l'offre du guide et un compte par rôle (idempotent)."""
+    from ecandidat.demo import create_demo
+
+    with db.database.connection_context():
+        report = create_demo()
+    click.echo(f"Campagne : {report.campagne}")
+    click.echo(f"Formations : {report.formations}")
+    for email, role, password in report.accounts:
+        if password:
+            click.echo(f"Compte {role} : {email} / mot de passe : {password}")
+        else:
+            click.echo(f"Compte {role} : {email} (existant, mot de passe inchangé)")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "gestionnaire", "commission"]))
+@click.option("--scope", "scope", default=None,
+              help="Code du centre (gestionnaire) ou de la commission (membre).")
+@click.option("--password", default=None, help="Généré et affiché s'il est omis.")
+@click.option("--nom", default="")
+@click.option("--prenom", default="")
+def users_create(email, role, scope, password, nom, prenom):
+    """Crée un utilisateur de la console."""
+    from ecandidat.users import UserError, create_user
+
+    try:
+        with db.database.connection_context():
+            user, password = create_user(email=email, role=role, scope=scope,
+                                         password=password, nom=nom, prenom=prenom)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Utilisateur créé : {user.email} ({role}) / mot de passe : {password}")
+
+
+def register_cli(app):
+    for command in (db_cli, referential_cli, users_cli, demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,69 @@
+"""Configuration: defaults overridden by environment variables (SPEC §11)."""
+import os
+import secrets
+
+ENV_NAMES = (
+    "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "MAX_UPLOAD_MB",
+    "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
+    "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL",
+)
+
+
+def _as_bool(value):
+    return str(value).strip().lower() in {"1", "true", "yes", "on", "oui"}
+
+
+def load_config(instance_path, root_path, environ=None):
+    """Return the configuration mapping for an app instance.
+
+    Environment variables win over defaults; values keep their proper types.
+    """
+    environ = os.environ if environ is None else environ
+    config = {
+        "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "ecandidat.sqlite3"),
+        "SECRET_KEY": None,
+        "UPLOAD_FOLDER": os.path.join(root_path, "uploads"),
+        "MAX_UPLOAD_MB": 10,
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_DEFAULT_SENDER": "ecandidat@localhost",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "LANGUAGES": ("fr",),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "FLASK_ADMIN_SWATCH": "default",
+    }
+    for name in ENV_NAMES:
+        if environ.get(name):
+            config[name] = environ[name]
+    config["MAX_UPLOAD_MB"] = int(config["MAX_UPLOAD_MB"])
+    config["MAIL_PORT"] = int(config["MAIL_PORT"])
+    config["MAIL_USE_TLS"] = _as_bool(config["MAIL_USE_TLS"])
+    # Werkzeug refuses bigger bodies before any view runs; the margin leaves
+    # room for the other form fields of an upload.
+    config["MAX_CONTENT_LENGTH"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    config["SESSION_COOKIE_SECURE"] = config["BASE_URL"].startswith("https://")
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(instance_path)
+    return config
+
+
+def _instance_secret(instance_path):
+    """A random key kept in instance/ so sessions survive restarts without
+    a secret ever being written in the code."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        os.makedirs(instance_path, exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(key)
+        os.chmod(path, 0o600)
+        return key

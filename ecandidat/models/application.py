@@ -1,0 +1,98 @@
+"""Candidatures with their pieces, avis history and answers.
+
+Statuses are written by ecandidat.workflow only."""
+import datetime
+
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, SQL, TextField)
+
+from ecandidat.db import BaseModel
+from ecandidat.models.accounts import User
+from ecandidat.models.candidate import Candidat
+from ecandidat.models.catalog import Formation, MotivationAvis, PieceJustificative, Question
+
+
+class Candidature(BaseModel):
+    candidat = ForeignKeyField(Candidat, backref="candidatures", on_delete="CASCADE")
+    formation = ForeignKeyField(Formation, backref="candidatures")
+    statut = CharField(max_length=2, default="AT", index=True)  # codes.STATUT_DOSSIER
+    type_traitement = CharField(max_length=2, default="AT", index=True)
+    type_traitement_valide = BooleanField(default=False)
+    created_at = DateTimeField(default=datetime.datetime.now, index=True)
+    date_transmission = DateTimeField(null=True)
+    date_reception = DateTimeField(null=True)
+    date_complet = DateTimeField(null=True)
+    date_incomplet = DateTimeField(null=True)
+    date_modification_statut = DateTimeField(null=True)
+    date_annulation = DateTimeField(null=True, index=True)
+    annulee_par = CharField(null=True)
+    confirmation = CharField(max_length=10, null=True, index=True)  # codes.CONFIRMATION
+    date_confirmation = DateTimeField(null=True)
+    confirmation_par = CharField(null=True)
+    date_retour_manuelle = DateField(null=True)
+    date_confirmation_manuelle = DateField(null=True)
+    relance_envoyee = BooleanField(default=False)
+    tags = CharField(null=True)
+    bloc_notes = TextField(null=True)
+
+    class Meta:
+        # One live candidature per (candidat, formation); cancelled ones stay as history.
+        indexes = ((("candidat", "formation", "statut"), False),)
+
+
+# A partial index cannot be expressed in Meta.indexes above.
+Candidature.add_index(
+    Candidature.index(Candidature.candidat, Candidature.formation, unique=True,
+                      where=SQL("date_annulation IS NULL"))
+    .safe(True))
+
+
+class PieceCandidat(BaseModel):
+    """A candidate's answer to a pièce justificative: a file or "non concerné".
+
+    For a shared piece (PieceJustificative.partagee) candidature is NULL and the
+    one row serves every candidature of the candidate."""
+    candidat = ForeignKeyField(Candidat, backref="pieces", on_delete="CASCADE")
+    candidature = ForeignKeyField(Candidature, null=True, backref="pieces",
+                                  on_delete="CASCADE")
+    piece = ForeignKeyField(PieceJustificative, backref="fournies")
+    statut = CharField(max_length=2, default="AT", index=True)  # codes.STATUT_PIECE
+    fichier = CharField(null=True)  # random storage name
+    nom_original = CharField(null=True)
+    type_mime = CharField(max_length=50, null=True)
+    taille = IntegerField(null=True)
+    commentaire = TextField(null=True)
+    updated_at = DateTimeField(default=datetime.datetime.now)
+    statut_par = CharField(null=True)
+
+
+class Avis(BaseModel):
+    """One row per decision entered: the history is append-only, the last counts."""
+    candidature = ForeignKeyField(Candidature, backref="avis", on_delete="CASCADE")
+    type_avis = CharField(max_length=2, index=True)  # codes.TYPE_AVIS
+    motivation = ForeignKeyField(MotivationAvis, null=True)
+    rang = IntegerField(null=True)
+    rang_reel = IntegerField(null=True)
+    commentaire = TextField(null=True)
+    preselection_date = DateField(null=True)
+    preselection_heure = CharField(max_length=10, null=True)
+    preselection_lieu = CharField(null=True)
+    created_by = ForeignKeyField(User, null=True, backref="avis_saisis")
+    created_at = DateTimeField(default=datetime.datetime.now)
+    valide = BooleanField(default=False, index=True)
+    valide_par = ForeignKeyField(User, null=True, backref="avis_valides")
+    valide_le = DateTimeField(null=True)
+
+
+class ReponseQuestion(BaseModel):
+    candidature = ForeignKeyField(Candidature, backref="reponses", on_delete="CASCADE")
+    question = ForeignKeyField(Question, backref="reponses")
+    reponse = TextField(null=True)
+    statut = CharField(max_length=2, default="AT")  # AT, TR or NC
+    updated_at = DateTimeField(default=datetime.datetime.now)
+
+    class Meta:
+        indexes = ((("candidature", "question"), True),)
+
+
+MODELS = [Candidature, PieceCandidat, Avis, ReponseQuestion]

@@ -1,0 +1,22 @@
+"""Audit trail: who changed what, before → after."""
+import datetime
+
+from peewee import CharField, DateTimeField, IntegerField, TextField
+
+from ecandidat.db import BaseModel
+
+
+class AuditLog(BaseModel):
+    created_at = DateTimeField(default=datetime.datetime.now, index=True)
+    actor = CharField()  # "candidat:<numero>", "user:<email>", "job:<name>", "cli"
+    action = CharField(max_length=60, index=True)
+    table = CharField(max_length=60)
+    record_id = IntegerField(index=True)
+    before = TextField(null=True)  # JSON
+    after = TextField(null=True)  # JSON
+
+    class Meta:
+        indexes = ((("table", "record_id"), False),)
+
+
+MODELS = [AuditLog]

@@ -1,0 +1,280 @@
+"""Training offer: campaign, centres, commissions, formations, pieces, questions."""
+import datetime
+
+from flask_babel import lazy_gettext as _l
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from ecandidat.db import BaseModel
+from ecandidat.models.accounts import User
+from ecandidat.models.referential import Commune, Pays
+
+
+class Campagne(BaseModel):
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField()
+    date_debut = DateField()
+    date_fin = DateField()
+    date_fin_candidat = DateField(null=True)
+    en_service = BooleanField(default=True, index=True)
+    archivee_le = DateTimeField(null=True)
+
+    @classmethod
+    def active(cls, today=None):
+        """The campaign in service whose period contains today, or None."""
+        today = today or datetime.date.today()
+        return (cls.select()
+                .where(cls.en_service, cls.archivee_le.is_null(),
+                       cls.date_debut <= today, cls.date_fin >= today)
+                .order_by(cls.date_debut.desc()).first())
+
+    def __str__(self):
+        return self.libelle
+
+
+class Adresse(BaseModel):
+    """Postal address of a candidate or a commission."""
+    pays = ForeignKeyField(Pays, null=True)
+    code_postal = CharField(max_length=10, null=True)
+    commune = ForeignKeyField(Commune, null=True)
+    ville_etrangere = CharField(null=True)
+    adresse1 = CharField(null=True)
+    adresse2 = CharField(null=True)
+    adresse3 = CharField(null=True)
+    cedex = CharField(max_length=20, null=True)
+
+    def lines(self):
+        city = self.commune.libelle if self.commune_id else (self.ville_etrangere or "")
+        parts = [self.adresse1, self.adresse2, self.adresse3,
+                 " ".join(p for p in (self.code_postal, city, self.cedex) if p)]
+        if self.pays_id and self.pays_id != "100":
+            parts.append(self.pays.libelle)
+        return [p for p in parts if p]
+
+    def __str__(self):
+        return ", ".join(self.lines())
+
+
+class Centre(BaseModel):
+    """Centre de candidature (a composante)."""
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField(index=True)
+    mail_contact = CharField(null=True)
+    actif = BooleanField(default=True)
+    demat_defaut = BooleanField(default=True)
+    nb_max_voeux = IntegerField(null=True)
+    informations = TextField(null=True)
+    date_debut_depot = DateField(null=True)
+    date_fin_depot = DateField(null=True)
+    date_preanalyse = DateField(null=True)
+    date_retour = DateField(null=True)
+    date_jury = DateField(null=True)
+    date_publication = DateField(null=True)
+    date_confirmation = DateField(null=True)
+    delai_confirmation = IntegerField(null=True)
+
+    def __str__(self):
+        return self.libelle
+
+
+class Commission(BaseModel):
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField(index=True)
+    centre = ForeignKeyField(Centre, backref="commissions")
+    actif = BooleanField(default=True)
+    adresse = ForeignKeyField(Adresse, null=True)
+    mail = CharField(null=True)
+    telephone = CharField(max_length=30, null=True)
+    url = CharField(null=True)
+    signataire = CharField(null=True)
+    signature_fichier = CharField(null=True)  # stored file name, see storage
+    commentaire_retour = TextField(null=True)
+    lettre_editable = BooleanField(default=True)
+    lettre_par_mail = BooleanField(default=False)
+    alerte_transmission = BooleanField(default=True)
+    alerte_annulation = BooleanField(default=True)
+    alerte_desistement = BooleanField(default=True)
+    alerte_liste_principale = BooleanField(default=True)
+    mail_alerte = CharField(null=True)
+
+    def __str__(self):
+        return self.libelle
+
+
+class CommissionMembre(BaseModel):
+    commission = ForeignKeyField(Commission, backref="membres", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="commissions", on_delete="CASCADE")
+    president = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("commission", "user"), True),)
+
+
+class GestionnaireCentre(BaseModel):
+    centre = ForeignKeyField(Centre, backref="gestionnaires", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="centres", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("centre", "user"), True),)
+
+
+class TypeDiplome(BaseModel):
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField()
+    ordre = IntegerField(default=0)
+
+    def __str__(self):
+        return self.libelle
+
+
+class FormationDateError(ValueError):
+    """Raised by Formation.save() when its dates are out of order.
+
+    ``errors`` maps each faulty field to its French message."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(str(m) for m in errors.values()))
+        self.errors = errors
+
+
+# (later field, earlier field, message): the later date may not precede the earlier.
+DATE_ORDER_RULES = (
+    ("date_fin_depot", "date_debut_depot",
+     _l("La date de fin de dépôt doit être postérieure ou égale à la date de début de dépôt.")),
+    ("date_preanalyse", "date_fin_depot",
+     _l("La date de pré-analyse doit être postérieure ou égale à la date de fin de dépôt.")),
+    ("date_retour", "date_fin_depot",
+     _l("La date limite de retour doit être postérieure ou égale à la date de fin de dépôt.")),
+    ("date_jury", "date_retour",
+     _l("La date de jury doit être postérieure ou égale à la date limite de retour.")),
+    ("date_publication", "date_jury",
+     _l("La date de publication doit être postérieure ou égale à la date de jury.")),
+    ("date_publication", "date_retour",
+     _l("La date de publication doit être postérieure ou égale à la date limite de retour.")),
+    ("date_confirmation", "date_publication",
+     _l("La date de confirmation doit être postérieure ou égale à la date de publication.")),
+    ("date_confirmation", "date_jury",
+     _l("La date de confirmation doit être postérieure ou égale à la date de jury.")),
+    ("date_confirmation", "date_retour",
+     _l("La date de confirmation doit être postérieure ou égale à la date limite de retour.")),
+    ("date_confirmation_lc", "date_publication",
+     _l("La date de confirmation de liste complémentaire doit être postérieure ou égale "
+        "à la date de publication.")),
+    ("date_confirmation_lc", "date_jury",
+     _l("La date de confirmation de liste complémentaire doit être postérieure ou égale "
+        "à la date de jury.")),
+    ("date_confirmation_lc", "date_retour",
+     _l("La date de confirmation de liste complémentaire doit être postérieure ou égale "
+        "à la date limite de retour.")),
+)
+
+
+class Formation(BaseModel):
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField(index=True)
+    type_diplome = ForeignKeyField(TypeDiplome, backref="formations")
+    commission = ForeignKeyField(Commission, backref="formations")
+    mots_cles = CharField(null=True)
+    type_traitement = CharField(max_length=2, default="AC")  # codes.TYPE_TRAITEMENT_FORMATION
+    demat = BooleanField(default=True)
+    actif = BooleanField(default=True, index=True)
+    capacite = IntegerField(null=True)
+    liste_complementaire = BooleanField(default=False)
+    date_debut_depot = DateField(index=True)
+    date_fin_depot = DateField(index=True)
+    date_preanalyse = DateField(null=True)
+    date_retour = DateField()
+    date_jury = DateField(null=True)
+    date_publication = DateField(null=True)
+    date_confirmation = DateField(null=True)
+    delai_confirmation = IntegerField(null=True)
+    date_confirmation_lc = DateField(null=True)
+    delai_confirmation_lc = IntegerField(null=True)
+    preselection_date = DateField(null=True)
+    preselection_heure = CharField(max_length=10, null=True)
+    preselection_lieu = CharField(null=True)
+    url = CharField(null=True)
+    informations = TextField(null=True)
+
+    def date_errors(self):
+        """Map each date field out of order to its message (empty when valid)."""
+        errors = {}
+        for later, earlier, message in DATE_ORDER_RULES:
+            later_value, earlier_value = getattr(self, later), getattr(self, earlier)
+            if later_value and earlier_value and later_value < earlier_value:
+                errors.setdefault(later, message)
+        if self.date_confirmation and self.delai_confirmation:
+            errors.setdefault("delai_confirmation", _l(
+                "Indiquez une date de confirmation ou un délai de confirmation, pas les deux."))
+        if self.date_confirmation_lc and self.delai_confirmation_lc:
+            errors.setdefault("delai_confirmation_lc", _l(
+                "Indiquez une date de confirmation ou un délai de confirmation "
+                "de liste complémentaire, pas les deux."))
+        return errors
+
+    def save(self, *args, **kwargs):
+        errors = self.date_errors()
+        if errors:
+            raise FormationDateError(errors)
+        return super().save(*args, **kwargs)
+
+    def is_open(self, today=None):
+        today = today or datetime.date.today()
+        return self.actif and self.date_debut_depot <= today <= self.date_fin_depot
+
+    def __str__(self):
+        return self.libelle
+
+
+class PieceJustificative(BaseModel):
+    """A document asked of candidates. Scope: every formation (no centre, no
+    formation), a centre's formations, or one formation."""
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField()
+    centre = ForeignKeyField(Centre, null=True, backref="pieces")
+    formation = ForeignKeyField(Formation, null=True, backref="pieces")
+    conditionnelle = BooleanField(default=False)
+    # True: one file serves every candidature of the candidate.
+    partagee = BooleanField(default=False)
+    type_traitement = CharField(max_length=2, null=True)  # restricts to AC or AD
+    fichier_modele = CharField(null=True)
+    fichier_modele_nom = CharField(null=True)
+    ordre = IntegerField(default=0)
+    actif = BooleanField(default=True)
+
+    def __str__(self):
+        return self.libelle
+
+
+class Question(BaseModel):
+    """A built-in complementary form item (yes/no, text or choice)."""
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField()
+    type = CharField(max_length=1, default="S")  # codes.TYPE_QUESTION
+    choix = TextField(null=True)  # one option per line, for type C
+    centre = ForeignKeyField(Centre, null=True, backref="questions")
+    formation = ForeignKeyField(Formation, null=True, backref="questions")
+    obligatoire = BooleanField(default=True)
+    ordre = IntegerField(default=0)
+    actif = BooleanField(default=True)
+
+    def options(self):
+        return [line.strip() for line in (self.choix or "").splitlines() if line.strip()]
+
+    def __str__(self):
+        return self.libelle
+
+
+class MotivationAvis(BaseModel):
+    """A reason given with a défavorable avis."""
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField()
+    centre = ForeignKeyField(Centre, null=True, backref="motivations")
+    actif = BooleanField(default=True)
+
+    def __str__(self):
+        return self.libelle
+
+
+MODELS = [Campagne, Adresse, Centre, Commission, CommissionMembre, GestionnaireCentre,
+          TypeDiplome, Formation, PieceJustificative, Question, MotivationAvis]

@@ -1,0 +1,35 @@
+"""Mail templates and the outbox every mail goes through."""
+import datetime
+
+from peewee import BooleanField, CharField, DateTimeField, IntegerField, TextField
+
+from ecandidat.db import BaseModel
+
+
+class MailTemplate(BaseModel):
+    code = CharField(max_length=40, unique=True)
+    libelle = CharField()
+    sujet = CharField()
+    corps = TextField()  # Jinja text with the variables listed in ecandidat.mail
+    actif = BooleanField(default=True)
+
+    def __str__(self):
+        return self.code
+
+
+class OutboxMail(BaseModel):
+    """A mail persisted in the transaction of the change that caused it."""
+    destinataire = CharField()
+    sujet = CharField()
+    corps_texte = TextField()
+    corps_html = TextField(null=True)
+    code = CharField(max_length=40, null=True, index=True)
+    piece_jointe = CharField(null=True)  # path of a generated attachment
+    created_at = DateTimeField(default=datetime.datetime.now, index=True)
+    sent_at = DateTimeField(null=True, index=True)
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=datetime.datetime.now, index=True)
+    last_error = TextField(null=True)
+
+
+MODELS = [MailTemplate, OutboxMail]

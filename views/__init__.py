@@ -1,0 +1,39 @@
+"""Blueprints per audience, and the request-wide plumbing they share."""
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from ecandidat.security import load_user
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; "
+                                "style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                                "frame-ancestors 'none'"),
+}
+
+
+def init_views(app):
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "main.index"
+    csrf.init_app(app)
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    from views.menu import init_menu
+    init_menu(app)
+
+    from views.main import bp as main_bp
+    app.register_blueprint(main_bp)
+
+    from views.admin import init_admin
+    init_admin(app)

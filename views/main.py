@@ -1,0 +1,16 @@
+"""Public pages: Accueil, Assistance."""
+from flask import Blueprint, render_template
+
+from ecandidat.models import Campagne
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def index():
+    return render_template("main/index.html", campagne=Campagne.active())
+
+
+@bp.route("/assistance")
+def assistance():
+    return render_template("main/assistance.html")

@@ -1,0 +1,49 @@
+"""The guide's left menu, declared as data and filtered by who is signed in."""
+from flask import current_app, request, url_for
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_login import current_user
+
+from ecandidat.models import CompteCandidat
+
+# (endpoint, label, audience, is a sub-entry of "Mon compte", is a POST action)
+MENU = (
+    ("main.index", _l("Accueil"), "all", False, False),
+    ("main.assistance", _l("Assistance"), "all", False, False),
+    ("catalog.offre", _l("Offre de formation"), "all", False, False),
+    ("auth.login", _l("Connexion"), "anonymous", False, False),
+    ("auth.register", _l("Créer un compte"), "anonymous", False, False),
+    ("auth.logout", _l("Déconnexion"), "candidate", False, True),
+    ("profile.summary", _l("Mon compte"), "candidate", False, False),
+    ("profile.infos_perso", _l("Informations perso."), "candidate", True, False),
+    ("profile.adresse", _l("Adresse"), "candidate", True, False),
+    ("profile.bac", _l("Baccalauréat"), "candidate", True, False),
+    ("profile.cursus_interne", _l("Cursus interne"), "candidate", True, False),
+    ("profile.cursus_externe", _l("Cursus externe"), "candidate", True, False),
+    ("profile.stages", _l("Stages"), "candidate", True, False),
+    ("profile.experiences", _l("Expériences pro."), "candidate", True, False),
+    ("candidatures.liste", _l("Candidatures"), "candidate", True, False),
+)
+
+
+def _audience():
+    if current_user.is_authenticated and isinstance(current_user._get_current_object(),
+                                                    CompteCandidat):
+        return "candidate"
+    return "anonymous"
+
+
+def main_menu():
+    audience = _audience()
+    items = []
+    for endpoint, label, who, sub, post in MENU:
+        if who not in ("all", audience) or endpoint not in current_app.view_functions:
+            continue
+        items.append({"url": url_for(endpoint), "label": label, "sub": sub, "post": post,
+                      "current": request.endpoint == endpoint})
+    return items
+
+
+def init_menu(app):
+    @app.context_processor
+    def _menu_globals():
+        return {"main_menu": main_menu, "current_locale": lambda: str(get_locale())}
