@@ -19,7 +19,10 @@ def new_numero_dossier():
 
 class LoginMixin:
     """What Flask-Login needs. The session stores the rotating token, not the
-    id, so rotating it (logout, password change) invalidates every session."""
+    id, so rotating it (logout, password change) invalidates every session.
+
+    get_id() here shadows peewee's Model.get_id(); peewee itself reads the key
+    through ``_pk``, so use ``_pk`` (or ``.id``) for the primary key."""
     is_anonymous = False
     login_prefix = ""
 

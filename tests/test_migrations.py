@@ -1,0 +1,31 @@
+"""`db upgrade` builds the schema the models describe, and is idempotent."""
+from playhouse.schema_diff import diff_models
+
+from ecandidat import db
+from ecandidat.models import ALL_MODELS
+
+
+def test_upgrade_twice_changes_nothing(app, runner):
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "rien à faire" in result.output
+    assert db.upgrade() == []
+
+
+def test_schema_matches_the_models(app):
+    with db.database.connection_context():
+        assert not diff_models(db.database.obj, list(ALL_MODELS))
+
+
+def test_upgrade_creates_the_schema_on_an_empty_database(tmp_path):
+    url = "sqlite:///" + str(tmp_path / "fresh.sqlite3")
+    fresh = db.make_database(url)
+    try:
+        with fresh.connection_context():
+            runner = db.Runner(fresh, db.MIGRATIONS_DIR)
+            assert runner.up() == ["0001_initial"]
+            assert runner.up() == []
+            assert "candidature" in fresh.get_tables()
+            assert not diff_models(fresh, list(ALL_MODELS))
+    finally:
+        fresh.close()

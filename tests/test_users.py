@@ -1,0 +1,45 @@
+"""`flask users create` and console access by role."""
+import pytest
+
+from ecandidat.models import Centre, CommissionMembre, GestionnaireCentre, User
+from ecandidat.users import UserError, create_user
+
+
+def test_create_admin_with_generated_password(runner):
+    result = runner.invoke(args=["users", "create", "--email", "Root@Example.org", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert User.get(User.email == "root@example.org").role == "admin"
+    assert "mot de passe :" in result.output
+
+
+def test_gestionnaire_needs_an_existing_centre(runner):
+    result = runner.invoke(args=["users", "create", "--email", "g@example.org",
+                                 "--role", "gestionnaire", "--scope", "NOPE"])
+    assert result.exit_code != 0
+    assert "centre existant" in result.output
+    Centre.create(code="DSS", libelle="UFR Droit")
+    create_user("g@example.org", "gestionnaire", scope="DSS", password="x" * 12)
+    assert GestionnaireCentre.select().count() == 1
+
+
+def test_duplicate_email_is_refused(app):
+    create_user("a@example.org", "admin", password="p" * 12)
+    with pytest.raises(UserError, match="existe déjà"):
+        create_user("A@example.org", "admin")
+    assert CommissionMembre.select().count() == 0
+
+
+def test_console_views_refuse_other_roles(app, client):
+    Centre.create(code="DSS", libelle="UFR Droit")
+    create_user("g@example.org", "gestionnaire", scope="DSS", password="motdepasse-long")
+    client.post("/admin/login", data={"email": "g@example.org", "password": "motdepasse-long"})
+    response = client.get("/admin/user/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+
+
+def test_wrong_password_is_refused_without_detail(app, client):
+    create_user("a@example.org", "admin", password="bon-mot-de-passe")
+    response = client.post("/admin/login", data={"email": "a@example.org", "password": "mauvais"})
+    assert response.status_code == 200
+    assert "Adresse mail ou mot de passe incorrect." in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
