@@ -6,7 +6,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from flask_login import current_user
 
-from ecandidat import db
+from ecandidat import db, mail
 from ecandidat.config import load_config
 
 babel = Babel()
@@ -33,6 +33,7 @@ def create_app(test_config=None):
 
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    mail.init_app(app)
 
     from views import init_views
     init_views(app)

@@ -9,15 +9,35 @@ referential_cli = AppGroup("referential", help="Données de référence.")
 users_cli = AppGroup("users", help="Utilisateurs de la console.")
 
 
+mail_cli = AppGroup("mail", help="Boîte d'envoi des mails.")
+
+
 @db_cli.command("upgrade")
 def db_upgrade():
-    """Crée ou met à jour le schéma (idempotent)."""
+    """Crée ou met à jour le schéma, complète les modèles de mail (idempotent)."""
+    from ecandidat.mail import ensure_templates
+
     applied = db.upgrade()
-    if applied:
-        for name in applied:
-            click.echo(f"appliquée : {name}")
-    else:
+    for name in applied:
+        click.echo(f"appliquée : {name}")
+    with db.database.connection_context():
+        added = ensure_templates()
+    if added:
+        click.echo(f"modèles de mail ajoutés : {added}")
+    if not applied and not added:
         click.echo("Schéma à jour, rien à faire.")
+
+
+@mail_cli.command("send")
+def mail_send():
+    """Envoie maintenant les mails en attente (et réessaie ceux en échec)."""
+    from ecandidat.mail import send_pending
+
+    with db.database.connection_context():
+        sent, failed = send_pending()
+    click.echo(f"envoyés : {sent}, en échec (réessayés plus tard) : {failed}")
+    if failed:
+        raise SystemExit(1)
 
 
 @referential_cli.command("load")
@@ -87,5 +107,5 @@ def users_create(email, role, scope, password, nom, prenom):
 
 
 def register_cli(app):
-    for command in (db_cli, referential_cli, users_cli, demo_command):
+    for command in (db_cli, referential_cli, users_cli, mail_cli, demo_command):
         app.cli.add_command(command)

@@ -5,7 +5,7 @@ import secrets
 ENV_NAMES = (
     "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "MAX_UPLOAD_MB",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
-    "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL",
+    "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
 )
 
 
@@ -37,6 +37,8 @@ def load_config(instance_path, root_path, environ=None):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "FLASK_ADMIN_SWATCH": "default",
+        # memory:// suits one process; give redis://… when several workers serve the app.
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
     for name in ENV_NAMES:
         if environ.get(name):

@@ -77,3 +77,96 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_compte(app):
+    """Create a validated candidate account; returns (compte, clear password)."""
+    from ecandidat.models import CompteCandidat
+    from ecandidat.security import hash_password
+
+    def factory(email="camille.martin@example.org", password="un mot de passe solide",
+                nom="MARTIN", prenom="Camille", valide=True):
+        compte = CompteCandidat.create(
+            numero_dossier=new_numero(), nom=nom, prenom=prenom, email=email,
+            password_hash=hash_password(password), valide=valide)
+        return compte, password
+
+    return factory
+
+
+def new_numero():
+    from ecandidat.models.accounts import new_numero_dossier
+    return new_numero_dossier()
+
+
+def sign_in(client, compte):
+    """Put the account in the client's session as Flask-Login would."""
+    with client.session_transaction() as session:
+        session["_user_id"] = compte.get_id()
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def candidate_client(client, make_compte):
+    """A test client signed in as a validated candidate (``client.compte``)."""
+    compte, _ = make_compte()
+    sign_in(client, compte)
+    client.compte = compte
+    return client
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+        # Raw bytes: aiosmtpd's Message handler would mangle accented text.
+        self.messages.append(email.message_from_bytes(envelope.original_content or
+                                                      envelope.content,
+                                                      policy=policy.default))
+        return "250 OK"
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app):
+    """Start an SMTP server and point the app's mail settings at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False,
+                      MAIL_SUPPRESS_SEND=False)
+    from ecandidat.mail import flask_mail
+    flask_mail.init_app(app)
+    yield sink
+    controller.stop()
+
+
+def outbox(code=None):
+    """Mails stored in the outbox, oldest first (optionally of one template code)."""
+    from ecandidat.models import OutboxMail
+    query = OutboxMail.select().order_by(OutboxMail.id)
+    if code:
+        query = query.where(OutboxMail.code == code)
+    return list(query)
+
+
+def link_in(body, path):
+    """The first absolute link of a mail body that contains `path`."""
+    import re
+    match = re.search(r"https?://\S*" + re.escape(path) + r"\S*", body)
+    assert match, f"no link with {path} in:\n{body}"
+    return match.group(0)

@@ -2,14 +2,18 @@
 from playhouse.schema_diff import diff_models
 
 from ecandidat import db
-from ecandidat.models import ALL_MODELS
+from ecandidat.codes import MAIL_CODES
+from ecandidat.models import ALL_MODELS, MailTemplate
 
 
 def test_upgrade_twice_changes_nothing(app, runner):
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    assert "rien à faire" in result.output
-    assert db.upgrade() == []
+    first = runner.invoke(args=["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    templates = MailTemplate.select().count()
+    assert templates == len(MAIL_CODES)
+    second = runner.invoke(args=["db", "upgrade"])
+    assert second.exit_code == 0 and "rien à faire" in second.output
+    assert db.upgrade() == [] and MailTemplate.select().count() == templates
 
 
 def test_schema_matches_the_models(app):

@@ -3,6 +3,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from ecandidat.security import load_user
+from views.limits import init_limits
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -22,6 +23,7 @@ def init_views(app):
     login_manager.user_loader(load_user)
     login_manager.login_view = "main.index"
     csrf.init_app(app)
+    init_limits(app)
 
     @app.after_request
     def _security_headers(response):
@@ -32,8 +34,9 @@ def init_views(app):
     from views.menu import init_menu
     init_menu(app)
 
-    from views.main import bp as main_bp
-    app.register_blueprint(main_bp)
+    from views import api, auth, main, profile
+    for blueprint in (main.bp, auth.bp, profile.bp, api.bp):
+        app.register_blueprint(blueprint)
 
     from views.admin import init_admin
     init_admin(app)

@@ -1,0 +1,145 @@
+"""Mails: templates → outbox (same transaction as the change) → SMTP with retries.
+
+A mail is never dropped: a failed send stays in the outbox with its error and
+is retried later, with a growing delay, by `flask --app app mail send`."""
+import datetime
+import logging
+
+from flask import current_app, g, has_request_context
+from flask_mail import Mail, Message
+from jinja2 import StrictUndefined
+from jinja2.exceptions import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from ecandidat.mail_defaults import DEFAULT_TEMPLATES
+from ecandidat.models import MailTemplate, OutboxMail
+
+log = logging.getLogger(__name__)
+flask_mail = Mail()
+
+# Templates are edited in the console: render them in a sandbox.
+_jinja = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
+                              keep_trailing_newline=True)
+
+MAX_DELAY = datetime.timedelta(hours=6)
+CLAIM_DELAY = datetime.timedelta(minutes=10)
+
+
+class MailTemplateError(ValueError):
+    pass
+
+
+def ensure_templates():
+    """Store the default template of every code that has none yet (idempotent)."""
+    existing = {t.code for t in MailTemplate.select(MailTemplate.code)}
+    missing = [{"code": code, "libelle": libelle, "sujet": sujet, "corps": corps}
+               for code, (libelle, sujet, corps) in DEFAULT_TEMPLATES.items()
+               if code not in existing]
+    if missing:
+        MailTemplate.insert_many(missing).execute()
+    return len(missing)
+
+
+def template_for(code):
+    """(sujet, corps) of the stored template, its default when none is stored,
+    or None when the stored template is disabled."""
+    stored = MailTemplate.get_or_none(MailTemplate.code == code)
+    if stored is not None:
+        return (stored.sujet, stored.corps) if stored.actif else None
+    _, sujet, corps = DEFAULT_TEMPLATES[code]
+    return sujet, corps
+
+
+def render(sujet, corps, variables):
+    try:
+        subject = _jinja.from_string(sujet).render(variables)
+        body = _jinja.from_string(corps).render(variables)
+    except TemplateError as error:
+        raise MailTemplateError(str(error)) from error
+    return " ".join(subject.split()), body
+
+
+def queue_mail(code, to, variables):
+    """Render the template `code` and store the mail in the outbox.
+
+    Call it inside the transaction of the change that causes the mail, so
+    both commit or neither does. Returns the OutboxMail, or None when the
+    template is disabled."""
+    template = template_for(code)
+    if template is None:
+        return None
+    subject, body = render(*template, variables)
+    mail = OutboxMail.create(destinataire=to, sujet=subject, corps_texte=body, code=code)
+    if has_request_context():
+        g.setdefault("outbox_ids", []).append(mail.id)
+    return mail
+
+
+def send_pending(ids=None, now=None, limit=200):
+    """Send due outbox mails (only `ids` if given). Returns (sent, failed).
+
+    Each mail is claimed first (its next attempt pushed forward), so two
+    senders running at once never send the same mail twice."""
+    now = now or datetime.datetime.now()
+    if not current_app.config.get("MAIL_SERVER"):
+        for mail in _due(ids, now, limit):
+            log.info("Mail non envoyé (MAIL_SERVER absent), gardé dans la boîte d'envoi : "
+                     "à %s — %s\n%s", mail.destinataire, mail.sujet, mail.corps_texte)
+        return 0, 0
+    sent = failed = 0
+    for mail in _due(ids, now, limit):
+        if not _claim(mail, now):
+            continue
+        try:
+            flask_mail.send(Message(subject=mail.sujet, recipients=[mail.destinataire],
+                                    body=mail.corps_texte, html=mail.corps_html))
+        except Exception as error:  # any SMTP or network failure: keep it for later
+            failed += 1
+            _record_failure(mail, error, now)
+        else:
+            sent += 1
+            OutboxMail.update(sent_at=datetime.datetime.now(), last_error=None).where(
+                OutboxMail.id == mail.id).execute()
+    return sent, failed
+
+
+def _due(ids, now, limit):
+    query = OutboxMail.select().where(OutboxMail.sent_at.is_null(),
+                                      OutboxMail.next_attempt_at <= now)
+    if ids is not None:
+        query = query.where(OutboxMail.id.in_(ids))
+    return list(query.order_by(OutboxMail.id).limit(limit))
+
+
+def _claim(mail, now):
+    claimed = (OutboxMail.update(next_attempt_at=now + CLAIM_DELAY)
+               .where(OutboxMail.id == mail.id, OutboxMail.sent_at.is_null(),
+                      OutboxMail.next_attempt_at == mail.next_attempt_at)
+               .execute())
+    return claimed == 1
+
+
+def _record_failure(mail, error, now):
+    attempts = mail.attempts + 1
+    delay = min(datetime.timedelta(minutes=2 ** attempts), MAX_DELAY)
+    log.warning("Échec d'envoi du mail %s à %s (tentative %s) : %s",
+                mail.id, mail.destinataire, attempts, error)
+    OutboxMail.update(attempts=attempts, last_error=str(error)[:2000],
+                      next_attempt_at=now + delay).where(OutboxMail.id == mail.id).execute()
+
+
+def init_app(app):
+    flask_mail.init_app(app)
+
+    @app.after_request
+    def _send_queued_mails(response):
+        # Runs once the view's transactions are committed; a mail of a rolled
+        # back change no longer exists and is simply not found.
+        ids = g.pop("outbox_ids", None)
+        if ids:
+            try:
+                send_pending(ids)
+            except Exception:  # the outbox keeps it; `mail send` retries
+                log.exception("Envoi immédiat impossible, le mail reste dans la boîte d'envoi")
+        return response
+    return flask_mail
