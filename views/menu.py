@@ -46,4 +46,5 @@ def main_menu():
 def init_menu(app):
     @app.context_processor
     def _menu_globals():
-        return {"main_menu": main_menu, "current_locale": lambda: str(get_locale())}
+        return {"main_menu": main_menu, "current_locale": lambda: str(get_locale()),
+                "endpoints": current_app.view_functions}

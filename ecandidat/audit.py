@@ -1,0 +1,25 @@
+"""The audit trail: one row per change, with the values before and after."""
+import datetime
+import json
+
+from ecandidat.models import AuditLog
+
+
+def _jsonable(values):
+    def convert(value):
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.isoformat()
+        return value
+    return json.dumps({k: convert(v) for k, v in values.items()}, ensure_ascii=False,
+                      sort_keys=True) if values is not None else None
+
+
+def record(actor, action, instance, before=None, after=None):
+    """Write an audit row for `instance` (call it inside the change's transaction)."""
+    return AuditLog.create(actor=actor, action=action, table=instance._meta.table_name,
+                           record_id=instance._pk, before=_jsonable(before),
+                           after=_jsonable(after))
+
+
+def snapshot(instance, fields):
+    return {name: getattr(instance, name) for name in fields}

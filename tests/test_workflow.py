@@ -1,0 +1,253 @@
+"""The candidate's actions on a candidature, state by state (SPEC §4.3–4.6).
+
+Allowed actions write one audit row and exactly the expected mails; refused
+ones change nothing, files included."""
+import datetime
+import os
+
+import pytest
+
+from conftest import outbox
+from ecandidat import workflow
+from ecandidat.models import (AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
+                              ReponseQuestion)
+from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
+
+TODAY = datetime.date.today()
+
+
+@pytest.fixture
+def setup(app, make_compte):
+    compte, _ = make_compte()
+    candidat = complete_candidat(compte)
+    formation = open_formation()
+    asked = pieces(formation)
+    q = question(formation)
+    return candidat, formation, asked, q
+
+
+def ready_candidature(candidat, formation, asked, q):
+    """A candidature with every piece provided and the question answered."""
+    candidature = workflow.candidater(candidat, formation)
+    workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
+    workflow.deposer_piece(candidature, asked["identite"], PNG_BYTES, "id.png")
+    workflow.declarer_non_concerne(candidature, asked["handicap"])
+    workflow.repondre(candidature, q, "oui")
+    return candidature
+
+
+def put_in_state(candidature, state):
+    """Move a candidature to a state directly, as the console would have."""
+    if state in ("RE", "CO", "IN"):
+        Candidature.update(statut=state).where(Candidature.id == candidature.id).execute()
+    elif state == "AT+avis":
+        Avis.create(candidature=candidature, type_avis="LA")
+    elif state == "annulee":
+        Candidature.update(date_annulation=datetime.datetime.now()).where(
+            Candidature.id == candidature.id).execute()
+    elif state == "retour passé":
+        Candidature.update(date_retour_manuelle=TODAY - datetime.timedelta(days=1)).where(
+            Candidature.id == candidature.id).execute()
+    return Candidature.get_by_id(candidature.id)
+
+
+def world(upload_folder):
+    """Everything an action could touch."""
+    return {
+        "candidatures": list(Candidature.select().order_by(Candidature.id).dicts()),
+        "pieces": list(PieceCandidat.select().order_by(PieceCandidat.id).dicts()),
+        "reponses": list(ReponseQuestion.select().order_by(ReponseQuestion.id).dicts()),
+        "audit": AuditLog.select().count(), "outbox": OutboxMail.select().count(),
+        "files": sorted(os.listdir(upload_folder)),
+    }
+
+
+ACTIONS = {
+    "deposer": lambda c, asked, q: workflow.deposer_piece(c, asked["lettre"], PNG_BYTES, "l.png"),
+    "non_concerne": lambda c, asked, q: workflow.declarer_non_concerne(c, asked["handicap"]),
+    "supprimer": lambda c, asked, q: workflow.supprimer_piece(c, asked["lettre"]),
+    "repondre": lambda c, asked, q: workflow.repondre(c, q, "non"),
+    "transmettre": lambda c, asked, q: workflow.transmettre(c),
+    "annuler": lambda c, asked, q: workflow.annuler(c),
+}
+
+EXPECTED_MAILS = {
+    "transmettre": ["STATUT_RE", "COMMISSION_ALERT_TRANSMISSION"],
+    "annuler": ["CANDIDATURE_ANNULATION", "COMMISSION_ALERT_ANNULATION"],
+}
+
+ALLOWED = {
+    "AT": {"deposer", "non_concerne", "supprimer", "repondre", "transmettre", "annuler"},
+    "AT+avis": {"deposer", "non_concerne", "supprimer", "repondre", "transmettre"},
+    "IN": {"deposer", "non_concerne", "supprimer", "repondre", "transmettre"},
+    "RE": set(),
+    "CO": set(),
+    "annulee": set(),
+    "retour passé": {"annuler"},  # an untransmitted file may still be withdrawn
+}
+
+
+@pytest.mark.parametrize("state", list(ALLOWED))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_state_action_table(app, setup, state, action):
+    candidat, formation, asked, q = setup
+    candidature = put_in_state(ready_candidature(candidat, formation, asked, q), state)
+    if action == "non_concerne":  # start from an uploaded file so that NC changes something
+        PieceCandidat.update(statut="TR").where(PieceCandidat.piece == asked["handicap"]).execute()
+    before = world(app.config["UPLOAD_FOLDER"])
+    if action in ALLOWED[state]:
+        ACTIONS[action](candidature, asked, q)
+        assert AuditLog.select().count() == before["audit"] + 1
+        new_mails = [m.code for m in outbox()][before["outbox"]:]
+        assert new_mails == EXPECTED_MAILS.get(action, [])
+    else:
+        with pytest.raises(workflow.WorkflowError):
+            ACTIONS[action](candidature, asked, q)
+        assert world(app.config["UPLOAD_FOLDER"]) == before
+
+
+def test_candidater_creates_AT_with_mail_and_audit(setup):
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+    assert (candidature.statut, candidature.type_traitement) == ("AT", "AC")
+    assert candidature.type_traitement_valide
+    assert [m.code for m in outbox()] == ["CANDIDATURE"]
+    assert AuditLog.get().action == "candidater"
+
+
+def test_acces_direct_waits_for_validation(setup):
+    candidat, *_ = setup
+    formation = open_formation(code="L3", type_traitement="AD")
+    candidature = workflow.candidater(candidat, formation)
+    assert (candidature.type_traitement, candidature.type_traitement_valide) == ("AT", False)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("incomplete", "complétez la rubrique « Adresse »"),
+    ("closed", "Les candidatures pour cette formation sont fermées"),
+    ("twice", "Vous avez déjà candidaté à cette formation."),
+    ("limit", "nombre maximum de 1 candidatures"),
+])
+def test_candidater_preconditions(setup, case, message):
+    candidat, formation, asked, q = setup
+    target = formation
+    if case == "incomplete":
+        candidat.adresse = None
+        candidat.save()
+    elif case == "closed":
+        target = open_formation(code="OLD", date_debut_depot=TODAY - datetime.timedelta(days=40),
+                                date_fin_depot=TODAY - datetime.timedelta(days=1))
+    elif case == "twice":
+        workflow.candidater(candidat, formation)
+    elif case == "limit":
+        formation.commission.centre.nb_max_voeux = 1
+        formation.commission.centre.save()
+        workflow.candidater(candidat, formation)
+        target = open_formation(code="M2", centre=formation.commission.centre)
+    count = Candidature.select().count()
+    with pytest.raises(workflow.WorkflowError, match=message) as refused:
+        workflow.candidater(candidat, target)
+    assert Candidature.select().count() == count
+    if case == "incomplete":
+        assert refused.value.link == ("profile.adresse", {})
+
+
+def test_apply_again_after_cancelling(setup):
+    candidat, formation, asked, q = setup
+    workflow.annuler(workflow.candidater(candidat, formation))
+    assert workflow.candidater(candidat, formation).statut == "AT"
+
+
+def test_transmission_lists_what_is_missing(setup):
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+    problems = [str(p) for p in workflow.transmission_problems(candidature)]
+    assert problems == ["Pièce manquante : Lettre de motivation.",
+                        "Pièce manquante : Pièce d'identité.",
+                        "Pièce manquante : Demande d'aménagement au titre du handicap.",
+                        "Question sans réponse : En alternance ?"]
+    with pytest.raises(workflow.WorkflowError, match="Lettre de motivation"):
+        workflow.transmettre(candidature)
+    assert Candidature.get_by_id(candidature.id).statut == "AT"
+
+
+def test_shared_piece_serves_every_candidature_and_survives_cancellation(app, setup):
+    candidat, formation, asked, q = setup
+    first = ready_candidature(candidat, formation, asked, q)
+    second = workflow.candidater(candidat, open_formation(code="M2"))
+    rows = dict((p.code, r) for p, r in workflow.piece_rows(second))
+    assert rows["ID"] is not None and rows["ID"].statut == "TR"
+    assert rows["HANDI"].statut == "NC"
+    own_file = dict((p.code, r) for p, r in workflow.piece_rows(first))["LM-M1AES"].fichier
+    PieceCandidat.update(statut="AT").execute()  # keep "annuler" possible
+    workflow.annuler(first)
+    files = os.listdir(app.config["UPLOAD_FOLDER"])
+    assert rows["ID"].fichier in files and own_file not in files
+
+
+def test_replacing_a_file_removes_the_old_one(app, setup):
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+    first = workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "a.pdf").fichier
+    second = workflow.deposer_piece(candidature, asked["lettre"], PNG_BYTES, "b.png").fichier
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == [second]
+    assert first != second and PieceCandidat.select().count() == 1
+
+
+def test_a_validated_piece_cannot_be_replaced(setup):
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+    row = workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "a.pdf")
+    PieceCandidat.update(statut="VA").where(PieceCandidat.id == row.id).execute()
+    with pytest.raises(workflow.WorkflowError, match="validée"):
+        workflow.deposer_piece(candidature, asked["lettre"], PNG_BYTES, "b.png")
+
+
+def test_a_crash_while_saving_leaves_no_file_and_no_row(app, setup, monkeypatch):
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(workflow, "record", crash)
+    with pytest.raises(RuntimeError):
+        workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "a.pdf")
+    assert os.listdir(app.config["UPLOAD_FOLDER"]) == []
+    assert PieceCandidat.select().count() == 0
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "Le fichier est vide."),
+    (b"MZ\x90\x00" + b"\x00" * 200, "Ce type de fichier n'est pas accepté"),
+    (b"<html><script>alert(1)</script></html>", "Ce type de fichier n'est pas accepté"),
+    (b"%PDF-1.4" + b"\x00" * (2 * 1024 * 1024), "taille maximale de 1 Mo"),
+])
+def test_bad_files_are_refused_and_nothing_is_written(app, setup, data, message):
+    app.config["MAX_UPLOAD_MB"] = 1
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+    with pytest.raises(workflow.WorkflowError, match=message):
+        workflow.deposer_piece(candidature, asked["lettre"], data, "x.pdf")
+    folder = app.config["UPLOAD_FOLDER"]
+    assert not os.path.isdir(folder) or os.listdir(folder) == []
+    assert PieceCandidat.select().count() == 0
+
+
+def test_paper_formation_takes_no_upload(setup):
+    candidat, *_ = setup
+    formation = open_formation(code="ORTHO", demat=False)
+    candidature = workflow.candidater(candidat, formation)
+    with pytest.raises(workflow.WorkflowError, match="dossier papier"):
+        workflow.deposer_piece(candidature, pieces(formation)["lettre"], PDF_BYTES, "a.pdf")
+    assert "dossier papier" in str(workflow.transmission_problems(candidature)[0])
+
+
+def test_answers_are_checked(setup):
+    candidat, formation, asked, q = setup
+    candidature = workflow.candidater(candidat, formation)
+    with pytest.raises(workflow.WorkflowError, match="oui ou par non"):
+        workflow.repondre(candidature, q, "peut-être")
+    choice = question(formation, kind="C")
+    with pytest.raises(workflow.WorkflowError, match="réponses proposées"):
+        workflow.repondre(candidature, choice, "Juillet")
+    assert workflow.repondre(candidature, choice, "Juin").statut == "TR"

@@ -1,0 +1,226 @@
+"""Candidatures of the signed-in candidate: apply, pieces, questions, transmit, cancel,
+download. Every id in a URL is loaded through the candidate's own rows (else 404)."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ecandidat import codes, storage, workflow
+from ecandidat.models import Candidature, Formation, PieceJustificative, Question
+from views.helpers import candidate_required, current_candidat
+from views.files import send_private_file
+
+bp = Blueprint("candidatures", __name__, url_prefix="/candidatures")
+
+
+def own_candidature(candidature_id):
+    """The signed-in candidate's live candidature with this id, or 404."""
+    candidature = (Candidature.select(Candidature, Formation)
+                   .join(Formation)
+                   .where(Candidature.id == candidature_id,
+                          Candidature.candidat == current_candidat().id,
+                          Candidature.date_annulation.is_null())
+                   .first())
+    if candidature is None:
+        abort(404)
+    return candidature
+
+
+def asked_piece(candidature, piece_id):
+    for piece, row in workflow.piece_rows(candidature):
+        if piece.id == piece_id:
+            return piece, row
+    abort(404)
+
+
+def flash_refusal(error):
+    flash(str(error.message), "error")
+
+
+def decision_label(candidature):
+    avis = workflow.published_avis(candidature)
+    return codes.TYPE_AVIS.label(avis.type_avis) if avis else codes.AVIS_EN_ATTENTE
+
+
+@bp.app_errorhandler(413)
+def too_large(error):
+    """Werkzeug refuses an oversized body before the view: explain, and go back."""
+    flash(_("Le fichier dépasse la taille maximale de %(mb)s Mo.",
+            mb=storage.max_bytes() // (1024 * 1024)), "error")
+    back = request.referrer if request.referrer and request.referrer.startswith(
+        request.host_url) else url_for("main.index")
+    return redirect(back)
+
+
+@bp.route("/")
+@candidate_required
+def liste():
+    candidatures = list(workflow.live_candidatures(current_candidat())
+                        .select(Candidature, Formation).join(Formation)
+                        .order_by(Candidature.created_at.desc()))
+    decisions = workflow.published_avis_by_candidature(candidatures)
+    return render_template("candidatures/liste.html", candidatures=candidatures,
+                           decisions=decisions, codes=codes,
+                           date_retour=workflow.date_retour)
+
+
+@bp.route("/candidater/<int:formation_id>", methods=("POST",))
+@candidate_required
+def candidater(formation_id):
+    formation = Formation.get_or_none(Formation.id == formation_id, Formation.actif)
+    if formation is None:
+        abort(404)
+    try:
+        candidature = workflow.candidater(current_candidat(), formation)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+        if error.link:
+            return redirect(url_for(error.link[0], **error.link[1]))
+        return redirect(url_for("catalog.formation", formation_id=formation.id))
+    flash(_("Votre candidature à « %(formation)s » est créée. Déposez vos pièces puis "
+            "transmettez-la : un dossier non transmis ne constitue pas une candidature.",
+            formation=formation.libelle), "success")
+    return redirect(url_for(".detail", candidature_id=candidature.id))
+
+
+@bp.route("/<int:candidature_id>")
+@candidate_required
+def detail(candidature_id):
+    candidature = own_candidature(candidature_id)
+    formation = candidature.formation
+    return render_template(
+        "candidatures/detail.html", candidature=candidature, formation=formation,
+        commission=formation.commission, codes=codes,
+        pieces=workflow.piece_rows(candidature), questions=workflow.question_rows(candidature),
+        decision=decision_label(candidature), date_retour=workflow.date_retour(candidature),
+        transmission_problems=workflow.transmission_problems(candidature),
+        cancel_problems=workflow.cancel_problems(candidature),
+        editable=not _refused(workflow.check_pieces_editable, candidature),
+        max_upload_mb=storage.max_bytes() // (1024 * 1024))
+
+
+def _refused(check, candidature):
+    try:
+        check(candidature)
+    except workflow.WorkflowError as error:
+        return error
+    return None
+
+
+def _back_to_pieces(candidature):
+    return redirect(url_for(".detail", candidature_id=candidature.id) + "#pieces")
+
+
+@bp.route("/<int:candidature_id>/pieces/<int:piece_id>/deposer", methods=("POST",))
+@candidate_required
+def deposer(candidature_id, piece_id):
+    candidature = own_candidature(candidature_id)
+    piece, _row = asked_piece(candidature, piece_id)
+    upload = request.files.get("fichier")
+    if upload is None or not upload.filename:
+        flash(_("Choisissez un fichier à déposer."), "error")
+        return _back_to_pieces(candidature)
+    try:
+        workflow.deposer_piece(candidature, piece, storage.read_upload(upload), upload.filename)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("La pièce « %(piece)s » est déposée.", piece=piece.libelle), "success")
+    return _back_to_pieces(candidature)
+
+
+@bp.route("/<int:candidature_id>/pieces/<int:piece_id>/non-concerne", methods=("POST",))
+@candidate_required
+def non_concerne(candidature_id, piece_id):
+    candidature = own_candidature(candidature_id)
+    piece, _row = asked_piece(candidature, piece_id)
+    try:
+        workflow.declarer_non_concerne(candidature, piece)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("Vous êtes déclaré non concerné par la pièce « %(piece)s ».",
+                piece=piece.libelle), "success")
+    return _back_to_pieces(candidature)
+
+
+@bp.route("/<int:candidature_id>/pieces/<int:piece_id>/supprimer", methods=("POST",))
+@candidate_required
+def supprimer(candidature_id, piece_id):
+    candidature = own_candidature(candidature_id)
+    piece, _row = asked_piece(candidature, piece_id)
+    try:
+        workflow.supprimer_piece(candidature, piece)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("La pièce « %(piece)s » est supprimée.", piece=piece.libelle), "success")
+    return _back_to_pieces(candidature)
+
+
+@bp.route("/<int:candidature_id>/pieces/<int:piece_id>/fichier")
+@candidate_required
+def fichier(candidature_id, piece_id):
+    candidature = own_candidature(candidature_id)
+    _piece, row = asked_piece(candidature, piece_id)
+    if row is None or not row.fichier:
+        abort(404)
+    return send_private_file(row.fichier, row.nom_original, row.type_mime)
+
+
+@bp.route("/modele/<int:piece_id>")
+@candidate_required
+def modele(piece_id):
+    piece = PieceJustificative.get_or_none(PieceJustificative.id == piece_id,
+                                           PieceJustificative.actif)
+    if piece is None or not piece.fichier_modele:
+        abort(404)
+    return send_private_file(piece.fichier_modele, piece.fichier_modele_nom, None)
+
+
+@bp.route("/<int:candidature_id>/questions/<int:question_id>", methods=("POST",))
+@candidate_required
+def repondre(candidature_id, question_id):
+    candidature = own_candidature(candidature_id)
+    question = Question.get_or_none(Question.id == question_id)
+    if question is None:
+        abort(404)
+    try:
+        workflow.repondre(candidature, question, request.form.get("reponse"))
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("Votre réponse est enregistrée."), "success")
+    return redirect(url_for(".detail", candidature_id=candidature.id) + "#formulaires")
+
+
+@bp.route("/<int:candidature_id>/transmettre", methods=("GET", "POST"))
+@candidate_required
+def transmettre(candidature_id):
+    candidature = own_candidature(candidature_id)
+    if request.method == "GET":
+        return render_template("candidatures/confirmer.html", candidature=candidature,
+                               action="transmettre",
+                               problems=workflow.transmission_problems(candidature))
+    try:
+        workflow.transmettre(candidature)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("Votre candidature est transmise : son statut est « Réceptionné »."), "success")
+    return redirect(url_for(".detail", candidature_id=candidature.id))
+
+
+@bp.route("/<int:candidature_id>/annuler", methods=("GET", "POST"))
+@candidate_required
+def annuler(candidature_id):
+    candidature = own_candidature(candidature_id)
+    if request.method == "GET":
+        return render_template("candidatures/confirmer.html", candidature=candidature,
+                               action="annuler", problems=workflow.cancel_problems(candidature))
+    try:
+        workflow.annuler(candidature)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+        return redirect(url_for(".detail", candidature_id=candidature.id))
+    flash(_("Votre candidature à « %(formation)s » est annulée.",
+            formation=candidature.formation.libelle), "success")
+    return redirect(url_for(".liste"))

@@ -1,0 +1,19 @@
+"""Sending private files: only after the caller's permission check."""
+from flask import abort, send_file
+
+from ecandidat import storage
+
+
+def send_private_file(stored_name, original_name, mimetype):
+    """An attachment download that is never sniffed, framed or cached."""
+    try:
+        path = storage.stored_path(stored_name)
+        response = send_file(path, mimetype=mimetype or "application/octet-stream",
+                             as_attachment=True,
+                             download_name=storage.safe_download_name(original_name),
+                             max_age=0, conditional=False)
+    except (storage.UploadError, FileNotFoundError):
+        abort(404)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
