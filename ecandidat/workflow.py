@@ -152,7 +152,7 @@ def check_can_apply(candidat, formation, today=None):
         raise WorkflowError(
             _l("Votre dossier est incomplet : complétez la rubrique « %(rubrique)s » avant de "
                "candidater.", rubrique=label), link=(endpoint, {}), link_label=label)
-    if not formation.actif or not (formation.date_debut_depot <= today <= formation.date_fin_depot):
+    if not formation.is_open(today):
         raise WorkflowError(_l(
             "Les candidatures pour cette formation sont fermées (du %(debut)s au %(fin)s).",
             debut=format_date(formation.date_debut_depot, "dd/MM/yyyy"),

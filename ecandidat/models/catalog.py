@@ -218,9 +218,22 @@ class Formation(BaseModel):
             raise FormationDateError(errors)
         return super().save(*args, **kwargs)
 
+    @classmethod
+    def offered(cls):
+        """The published offer: active formations of active commissions and centres,
+        each with its type de diplôme, commission and centre loaded by one query."""
+        return (cls.select(cls, TypeDiplome, Commission, Centre)
+                .join(TypeDiplome).switch(cls)
+                .join(Commission).join(Centre)
+                .where(cls.actif, Commission.actif, Centre.actif))
+
+    @property
+    def is_offered(self):
+        return self.actif and self.commission.actif and self.commission.centre.actif
+
     def is_open(self, today=None):
         today = today or datetime.date.today()
-        return self.actif and self.date_debut_depot <= today <= self.date_fin_depot
+        return self.is_offered and self.date_debut_depot <= today <= self.date_fin_depot
 
     def __str__(self):
         return self.libelle

@@ -1,0 +1,439 @@
+"""Offre de formation (public): the Centre → type de diplôme → formation tree, the
+search, the formation page and its "Candidater" action, and bounded SQL queries."""
+import contextlib
+import datetime
+import logging
+import re
+
+import pytest
+import tinyhtml5
+from flask import url_for
+
+from conftest import sign_in
+from ecandidat.demo import create_demo
+from ecandidat.models import (Candidat, Candidature, Centre, Commission, Formation,
+                              PieceJustificative, TypeDiplome)
+
+OFFRE = "/offre-de-formation/"
+APPLY_ENDPOINT = "candidatures.candidater"
+TODAY = datetime.date.today()
+DAY = datetime.timedelta(days=1)
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+def get_page(client, url):
+    """GET `url` (expecting 200) and return its parsed document."""
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
+
+
+def text(element):
+    """The element's text with whitespace collapsed."""
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def by_class(root, tag, css_class):
+    return [element for element in root.iter(tag)
+            if css_class in (element.get("class") or "").split()]
+
+
+def main_text(document):
+    return text(document.find(".//main"))
+
+
+def offer_tree(document):
+    """{centre libellé: [(type libellé, [formation titles])]} in page order, plus the
+    centre <details> elements."""
+    tree, centres = {}, by_class(document, "details", "catalog-centre")
+    for centre in centres:
+        label = text(centre.find("summary"))
+        label = re.sub(r"\s*\(\d+ formations?\)$", "", label)
+        tree[label] = [(text(kind.find("summary")),
+                        [text(link) for link in by_class(kind, "a", "formation-link")])
+                       for kind in by_class(centre, "details", "catalog-type")]
+    return tree, centres
+
+
+def row_of(document, title):
+    """The <tr> of the formation whose title is `title`."""
+    for row in by_class(document, "tr", "formation-row"):
+        if text(by_class(row, "a", "formation-link")[0]) == title:
+            return row
+    raise AssertionError(f"no row for {title!r}")
+
+
+def row_cells(row):
+    return [text(cell) for cell in row if cell.tag in ("th", "td")]
+
+
+def titles(document):
+    return [text(link) for link in by_class(document, "a", "formation-link")]
+
+
+def apply_forms(document):
+    """The POST forms of the page's content that act on /candidatures/…."""
+    return [form for form in document.find(".//main").iter("form")
+            if form.get("method") == "post" and "/candidatures/" in (form.get("action") or "")]
+
+
+def ddmmyyyy(day):
+    return day.strftime("%d/%m/%Y")
+
+
+def formation(code):
+    return Formation.get(Formation.code == code)
+
+
+def set_dates(code, debut, fin):
+    """Move a formation's application period, keeping the later dates in order."""
+    item = formation(code)
+    item.date_debut_depot, item.date_fin_depot = debut, fin
+    item.date_preanalyse = item.date_jury = None
+    item.date_publication = item.date_confirmation = None
+    item.date_retour = fin + 10 * DAY
+    item.save()
+    return item
+
+
+def page_url(code):
+    return f"{OFFRE}{formation(code).id}"
+
+
+@pytest.fixture
+def demo(app):
+    """The guide's offer (every formation open today)."""
+    return create_demo(TODAY)
+
+
+@contextlib.contextmanager
+def counting_queries():
+    """Count the SQL statements peewee runs inside the block (its DEBUG log has one
+    record per statement)."""
+    class Counter(logging.Handler):
+        count = 0
+
+        def emit(self, record):
+            Counter.count += 1
+
+    logger, handler = logging.getLogger("peewee"), Counter()
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False  # keep the statements out of the test output
+    logger.addHandler(handler)
+    try:
+        yield Counter
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def add_formations(count):
+    """`count` more formations across two new centres and types, some closed."""
+    types = [TypeDiplome.create(code=f"T{i}", libelle=f"Type {i}", ordre=10 + i)
+             for i in range(2)]
+    commissions = [Commission.create(code=f"COM-X{i}", libelle=f"Commission X{i}",
+                                     centre=Centre.create(code=f"CX{i}",
+                                                          libelle=f"Centre extra {i}"))
+                   for i in range(2)]
+    for number in range(count):
+        open_now = number % 3 != 0
+        debut = TODAY - 5 * DAY if open_now else TODAY - 60 * DAY
+        fin = TODAY + 5 * DAY if open_now else TODAY - 30 * DAY
+        Formation.create(code=f"EXTRA{number}", libelle=f"Formation extra {number}",
+                         type_diplome=types[number % 2], commission=commissions[number % 2],
+                         mots_cles="extra", demat=number % 2 == 0, date_debut_depot=debut,
+                         date_fin_depot=fin, date_retour=fin + 10 * DAY)
+
+
+def count_queries(client, url):
+    with counting_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
+
+
+# --- The offer as a tree ------------------------------------------------------------------
+
+def test_offer_groups_formations_by_centre_then_type_de_diplome(client, demo):
+    # The type de diplôme follows its `ordre`, not its name: put Licence after MASTER.
+    TypeDiplome.update(ordre=5).where(TypeDiplome.code == "LICENCE").execute()
+    document = get_page(client, OFFRE)
+
+    assert text(document.find(".//h1")) == "Offre de formation"
+    tree, centres = offer_tree(document)
+    assert tree == {
+        "UFR Droit et Sciences Sociales Poitiers Campus": [
+            ("MASTER", ["M1 Administration Economique et Sociale", "M2 Droit et Marketing"])],
+        "UFR Médecine-Pharmacie": [
+            ("Non diplômant", ["concours entrée école d'orthophonie"])],
+        "UFR Sciences Humaines et Arts": [
+            ("MASTER", ["M1 Métiers de l'enseignement — Histoire-Géographie",
+                        "M1 Psychologie"]),
+            ("Licence", ["L3 Histoire de l'art et archéologie"])],
+    }
+    assert "(2 formations)" in text(centres[0].find("summary"))
+    assert "(1 formation)" in text(centres[1].find("summary"))
+    # Without a search the centres are folded (the <details> opens by keyboard or click).
+    assert all("open" not in centre.attrib for centre in centres)
+    for table in document.iter("table"):
+        headers = [text(th) for th in table.iter("th") if th.get("scope") == "col"]
+        assert headers == ["Titre", "Mots clés", "Dates de candidature", "Mode de candidature"]
+
+
+def test_rows_show_keywords_dates_and_mode_de_candidature(client, demo):
+    set_dates("M2DM", datetime.date(2026, 3, 12), datetime.date(2026, 4, 30))
+    document = get_page(client, OFFRE)
+
+    aes = row_cells(row_of(document, "M1 Administration Economique et Sociale"))
+    expected_dates = (f"Du {ddmmyyyy(TODAY - 15 * DAY)} au {ddmmyyyy(TODAY + 45 * DAY)}")
+    assert aes == ["M1 Administration Economique et Sociale", "AES", expected_dates,
+                   "Dossier dématérialisé"]
+    ortho = row_cells(row_of(document, "concours entrée école d'orthophonie"))
+    assert ortho[1:] == ["orthophonie, concours", expected_dates, "Dossier papier"]
+    droit = row_cells(row_of(document, "M2 Droit et Marketing"))
+    assert droit[2] == "Du 12/03/2026 au 30/04/2026"
+    link = by_class(row_of(document, "M1 Psychologie"), "a", "formation-link")[0]
+    assert link.get("href") == page_url("M1PSY")
+
+
+def test_closed_formations_are_listed_and_marked_in_words(client, demo):
+    set_dates("M2DM", TODAY - 60 * DAY, TODAY - DAY)  # ended yesterday
+    set_dates("M1PSY", TODAY + DAY, TODAY + 30 * DAY)  # opens tomorrow
+    document = get_page(client, OFFRE)
+
+    for title in ("M2 Droit et Marketing", "M1 Psychologie"):
+        row = row_of(document, title)
+        assert "formation-closed" in row.get("class")
+        assert "Candidatures fermées" in text(row)
+    for title in ("M1 Administration Economique et Sociale",
+                  "L3 Histoire de l'art et archéologie"):
+        row = row_of(document, title)
+        assert "formation-closed" not in row.get("class")
+        assert "Candidatures fermées" not in text(row)
+
+
+def test_offer_leaves_out_inactive_formations_and_centres(client, demo):
+    Formation.update(actif=False).where(Formation.code == "M1PSY").execute()
+    Centre.update(actif=False).where(Centre.code == "MEDPHA").execute()
+    document = get_page(client, OFFRE)
+
+    assert "M1 Psychologie" not in titles(document)
+    assert "concours entrée école d'orthophonie" not in titles(document)
+    assert "UFR Médecine-Pharmacie" not in offer_tree(document)[0]
+
+
+def test_offer_page_links_its_script_and_stylesheet_and_has_no_inline_script(client, demo):
+    html = client.get(OFFRE).get_data(as_text=True)
+    document = tinyhtml5.parse(html, namespace_html_elements=False)
+    scripts = list(document.iter("script"))
+    assert [s.get("src") for s in scripts] == ["/static/js/catalog.js"]
+    assert all(not (s.text or "").strip() for s in scripts)
+    assert not re.search(r"\son[a-z]+=", html)  # no inline event handler (CSP)
+    assert "/static/css/catalog.css" in [link.get("href") for link in document.iter("link")]
+    assert client.get("/static/js/catalog.js").status_code == 200
+    assert client.get("/static/css/catalog.css").status_code == 200
+
+
+def test_empty_offer_says_so(client, app):
+    assert "Aucune formation n'est proposée pour le moment." in main_text(
+        get_page(client, OFFRE))
+
+
+# --- Search -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["géographie", "GEOGRAPHIE", "Geographie", "géOGRAPHIE"])
+def test_search_ignores_accents_and_case(client, demo, query):
+    document = get_page(client, f"{OFFRE}?q={query}")
+    assert titles(document) == ["M1 Métiers de l'enseignement — Histoire-Géographie"]
+    assert "1 formation correspond à votre recherche." in main_text(document)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("marketing", ["M2 Droit et Marketing"]),                       # mots clés
+    ("m1psy", ["M1 Psychologie"]),                                  # code
+    ("medecine", ["concours entrée école d'orthophonie"]),           # centre libellé
+    ("histoire archeologie", ["L3 Histoire de l'art et archéologie"]),  # every word
+    ("  Histoire   ", ["L3 Histoire de l'art et archéologie",
+                       "M1 Métiers de l'enseignement — Histoire-Géographie"]),
+])
+def test_search_matches_libelle_keywords_code_and_centre(client, demo, query, expected):
+    assert titles(get_page(client, f"{OFFRE}?q={query}")) == expected
+
+
+def test_search_opens_the_tree_and_counts_results(client, demo):
+    document = get_page(client, f"{OFFRE}?q=M1")
+    _, centres = offer_tree(document)
+    assert centres and all("open" in centre.attrib for centre in centres)
+    assert "3 formations correspondent à votre recherche." in main_text(document)
+    search = document.find(".//input[@name='q']")
+    assert search.get("value") == "M1"
+    assert document.find(".//label[@for='%s']" % search.get("id")) is not None
+
+
+def test_search_without_result_shows_the_empty_state(client, demo):
+    document = get_page(client, f"{OFFRE}?q=histoire+marketing")
+    assert titles(document) == []
+    assert "Aucune formation ne correspond à votre recherche." in main_text(document)
+    assert not by_class(document, "details", "catalog-centre")
+
+
+# --- The formation page -------------------------------------------------------------------
+
+def test_formation_page_shows_the_formation(client, demo):
+    item = formation("M1AES")
+    item.informations = "Première ligne\nSeconde ligne <script>alert(1)</script>"
+    item.url = "https://formations.example.org/m1-aes"
+    item.save()
+    response = client.get(page_url("M1AES"))
+    html = response.get_data(as_text=True)
+    document = tinyhtml5.parse(html, namespace_html_elements=False)
+    content = main_text(document)
+
+    assert text(document.find(".//h1")) == "M1 Administration Economique et Sociale"
+    for label, value in [
+            ("Centre de candidature", "UFR Droit et Sciences Sociales Poitiers Campus"),
+            ("Type de diplôme", "MASTER"), ("Commission", "Commission Master AES"),
+            ("Mots clés", "AES"), ("Type de traitement", "Accès contrôlé"),
+            ("Mode de candidature", "Dossier dématérialisé"), ("Capacité d'accueil", "60"),
+            ("Site de la formation", "https://formations.example.org/m1-aes"),
+            ("Début de dépôt des candidatures", ddmmyyyy(item.date_debut_depot)),
+            ("Fin de dépôt des candidatures", ddmmyyyy(item.date_fin_depot)),
+            ("Date limite de retour", ddmmyyyy(item.date_retour)),
+            ("Date de jury", ddmmyyyy(item.date_jury)),
+            ("Date de publication des résultats", ddmmyyyy(item.date_publication)),
+            ("Date de confirmation", ddmmyyyy(item.date_confirmation))]:
+        assert f"{label} {value}" in content, label
+    link = document.find(".//a[@href='https://formations.example.org/m1-aes']")
+    assert link is not None
+    informations = by_class(document, "p", "preserve-lines")[0]
+    assert informations.text == "Première ligne\nSeconde ligne <script>alert(1)</script>"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_formation_page_never_links_a_script_url(client, demo):
+    item = formation("M1AES")
+    item.url = "javascript:alert(1)"
+    item.save()
+    document = get_page(client, page_url("M1AES"))
+    assert not [a for a in document.iter("a") if "javascript" in (a.get("href") or "")]
+
+
+def test_formation_page_lists_the_pieces_of_its_scope(client, demo):
+    dss, medpha = Centre.get(Centre.code == "DSS"), Centre.get(Centre.code == "MEDPHA")
+    PieceJustificative.create(code="P-DSS", libelle="Attestation de niveau en droit",
+                              centre=dss, ordre=0)
+    PieceJustificative.create(code="P-AES", libelle="Projet AES",
+                              formation=formation("M1AES"), ordre=6)
+    PieceJustificative.create(code="P-MED", libelle="Certificat médical", centre=medpha)
+    PieceJustificative.create(code="P-DM", libelle="Projet Droit et Marketing",
+                              formation=formation("M2DM"))
+    PieceJustificative.create(code="P-OLD", libelle="Ancienne pièce", actif=False)
+    document = get_page(client, page_url("M1AES"))
+
+    listed = [text(item) for item in by_class(document, "ul", "catalog-pieces")[0]]
+    assert listed == [
+        "Attestation de niveau en droit", "Lettre de motivation", "Curriculum Vitae",
+        "Pièce d'identité", "Relevé de notes du Baccalauréat",
+        "Demande d'aménagement au titre du handicap (seulement si vous êtes concerné)",
+        "Projet AES"]
+
+
+def test_anonymous_visitor_is_asked_to_sign_in_to_apply(app, client, demo):
+    path = page_url("M1AES")
+    document = get_page(client, path)
+    with app.test_request_context():
+        login, register = url_for("auth.login", next=path), url_for("auth.register")
+    hrefs = {text(a): a.get("href") for a in document.find(".//main").iter("a")}
+
+    assert hrefs["Connexion"] == login
+    assert hrefs["Créer un compte"] == register
+    assert "Vous devez être connecté à votre compte candidat pour candidater." in main_text(
+        document)
+    assert apply_forms(document) == []
+
+
+def test_candidate_gets_the_candidater_button_on_an_open_formation(app, candidate_client, demo):
+    if APPLY_ENDPOINT not in app.view_functions:
+        pytest.skip(f"{APPLY_ENDPOINT} n'existe pas encore")
+    item = formation("M1AES")
+    document = get_page(candidate_client, page_url("M1AES"))
+
+    [form] = apply_forms(document)
+    with app.test_request_context():
+        assert form.get("action") == url_for(APPLY_ENDPOINT, formation_id=item.id)
+    assert text(form.find(".//button")) == "Candidater"
+    token = form.find(".//input[@name='csrf_token']")
+    assert token is not None and token.get("type") == "hidden" and token.get("value")
+    assert "Connexion" not in [text(a) for a in document.find(".//main").iter("a")]
+
+
+def test_closed_formation_has_no_button_but_says_why(client, candidate_client, demo):
+    item = set_dates("M2DM", datetime.date(2026, 3, 12), datetime.date(2026, 4, 30))
+    if item.is_open(TODAY):  # the calendar has reached those dates: close it otherwise
+        item = set_dates("M2DM", TODAY - 60 * DAY, TODAY - DAY)
+    for visitor in (client, candidate_client):
+        document = get_page(visitor, page_url("M2DM"))
+        content = main_text(document)
+        assert "Les candidatures pour cette formation sont fermées." in content
+        assert (f"du {ddmmyyyy(item.date_debut_depot)} au {ddmmyyyy(item.date_fin_depot)}"
+                in content)
+        assert apply_forms(document) == []
+
+
+def test_candidate_who_already_applied_sees_a_link_instead_of_the_button(candidate_client,
+                                                                        demo):
+    compte = candidate_client.compte
+    candidat = Candidat.create(compte=compte, nom_patronymique=compte.nom,
+                               prenom=compte.prenom)
+    Candidature.create(candidat=candidat, formation=formation("M1AES"))
+    document = get_page(candidate_client, page_url("M1AES"))
+
+    assert "Vous avez déjà candidaté à cette formation." in main_text(document)
+    assert apply_forms(document) == []
+
+
+def test_unknown_or_withdrawn_formation_is_not_found(client, demo):
+    assert client.get(f"{OFFRE}999999").status_code == 404
+    Formation.update(actif=False).where(Formation.code == "M1PSY").execute()
+    assert client.get(page_url("M1PSY")).status_code == 404
+    Centre.update(actif=False).where(Centre.code == "MEDPHA").execute()
+    assert client.get(page_url("ORTHO")).status_code == 404
+
+
+# --- Bounded SQL queries ------------------------------------------------------------------
+
+def test_offer_runs_the_same_queries_whatever_the_number_of_formations(client, demo):
+    before = count_queries(client, OFFRE), count_queries(client, f"{OFFRE}?q=extra+M1")
+    add_formations(50)
+    document = get_page(client, OFFRE)
+    assert len(titles(document)) == 56
+    after = count_queries(client, OFFRE), count_queries(client, f"{OFFRE}?q=extra+M1")
+    assert after == before
+    assert before[0] <= 2, before  # the offer itself: one query with joins
+
+
+def test_formation_page_runs_a_bounded_number_of_queries(app, candidate_client, demo):
+    url, anonymous = page_url("M1AES"), app.test_client()
+    before = count_queries(candidate_client, url), count_queries(anonymous, url)
+    for number in range(30):
+        PieceJustificative.create(code=f"PX{number}", libelle=f"Pièce {number}",
+                                  ordre=10 + number)
+    add_formations(50)
+    after = count_queries(candidate_client, url), count_queries(anonymous, url)
+    assert after == before
+    assert len(by_class(get_page(candidate_client, url), "ul", "catalog-pieces")[0]) == 35
+
+
+def test_signed_in_candidate_does_not_change_the_offer_query_count(app, client, make_compte,
+                                                                   demo):
+    anonymous = count_queries(client, OFFRE)
+    compte, _ = make_compte()
+    signed_in = app.test_client()
+    sign_in(signed_in, compte)
+    first = count_queries(signed_in, OFFRE)
+    add_formations(50)
+    assert count_queries(signed_in, OFFRE) == first
+    assert first - anonymous <= 1  # loading the account of the session
