@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 
 from ecandidat import codes, storage, workflow
 from ecandidat.models import Candidature, Formation, PieceJustificative, Question
+from ecandidat.pdf import dossier_pdf
 from views.helpers import candidate_required, current_candidat
-from views.files import send_private_file
+from views.files import send_private_bytes, send_private_file
 
 bp = Blueprint("candidatures", __name__, url_prefix="/candidatures")
 
@@ -65,7 +66,7 @@ def liste():
 @bp.route("/candidater/<int:formation_id>", methods=("POST",))
 @candidate_required
 def candidater(formation_id):
-    formation = Formation.get_or_none(Formation.id == formation_id, Formation.actif)
+    formation = Formation.offered().where(Formation.id == formation_id).first()
     if formation is None:
         abort(404)
     try:
@@ -190,6 +191,15 @@ def repondre(candidature_id, question_id):
     else:
         flash(_("Votre réponse est enregistrée."), "success")
     return redirect(url_for(".detail", candidature_id=candidature.id) + "#formulaires")
+
+
+@bp.route("/<int:candidature_id>/dossier.pdf")
+@candidate_required
+def dossier(candidature_id):
+    """Télécharger mon dossier: the file, the candidature and its pieces in one PDF."""
+    candidature = own_candidature(candidature_id)
+    name = f"dossier-{current_candidat().compte.numero_dossier}-{candidature.formation.code}.pdf"
+    return send_private_bytes(dossier_pdf(candidature), name, "application/pdf")
 
 
 @bp.route("/<int:candidature_id>/transmettre", methods=("GET", "POST"))

@@ -1,7 +1,15 @@
 """Sending private files: only after the caller's permission check."""
+import io
+
 from flask import abort, send_file
 
 from ecandidat import storage
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def send_private_file(stored_name, original_name, mimetype):
@@ -14,6 +22,11 @@ def send_private_file(stored_name, original_name, mimetype):
                              max_age=0, conditional=False)
     except (storage.UploadError, FileNotFoundError):
         abort(404)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _private(response)
+
+
+def send_private_bytes(data, download_name, mimetype):
+    """The same guarantees for a document generated on the fly (the dossier PDF)."""
+    return _private(send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                              download_name=storage.safe_download_name(download_name),
+                              max_age=0, conditional=False))
