@@ -1,8 +1,10 @@
 """Fixtures: a fresh app per test over a migrated database (SQLite by default,
 PostgreSQL when TEST_DATABASE_URL is set), emptied after each test."""
+import contextvars
 import os
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from ecandidat import db
@@ -43,6 +45,14 @@ def empty_tables():
             database.execute_sql("PRAGMA foreign_keys = ON")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs outside the test's app context, as in production: it
+    gets its own `g` (so Flask-Login's cached user never leaks between requests)."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = TEST_DATABASE_URL or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
@@ -62,6 +72,7 @@ def app(database_url, tmp_path):
         "BASE_URL": "http://localhost",
         "RATELIMIT_ENABLED": False,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
     empty_tables()
@@ -170,3 +181,59 @@ def link_in(body, path):
     match = re.search(r"https?://\S*" + re.escape(path) + r"\S*", body)
     assert match, f"no link with {path} in:\n{body}"
     return match.group(0)
+
+
+# --- Browser tests (Playwright driving Debian's chromium) ------------------------------
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+                 if os.path.exists(p)), None)
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"]
+_skipped_browser_tests = []
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("chromium est requis (REQUIRE_BROWSER=1) : apt-get install chromium")
+        _skipped_browser_tests.append(True)
+        pytest.skip("chromium absent : tests navigateur ignorés (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free local port in a background thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = server.url
+    yield server
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="fr-FR", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped_browser_tests:
+        terminalreporter.write_sep("!", "AVIS : chromium absent, les tests navigateur ont été "
+                                        "ignorés (apt-get install chromium)", yellow=True)
