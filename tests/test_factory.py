@@ -46,3 +46,14 @@ def test_console_asks_anonymous_visitors_to_log_in(client):
     login_page = client.get("/admin/login")
     assert login_page.status_code == 200
     assert "Connexion à la console" in login_page.get_data(as_text=True)
+
+
+def test_console_speaks_french(app, client):
+    """Flask-Admin's own labels come through Flask-Babel in French."""
+    from ecandidat.users import create_user
+    user, password = create_user("admin@example.org", "admin")
+    client.post("/admin/login", data={"email": user.email, "password": password})
+    page = client.get("/admin/formation/").get_data(as_text=True)
+    for label in ("Liste", "Créer", "Ajouter un filtre", "Formations"):
+        assert label in page, label
+    assert "Add Filter" not in page
