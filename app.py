@@ -30,6 +30,8 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=logging.INFO)
+    # WeasyPrint logs every rendering step at INFO: keep its warnings only.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

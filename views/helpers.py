@@ -18,12 +18,18 @@ def safe_next_url(target, default):
     return target
 
 
-def signed_in_compte():
-    """The signed-in candidate account, or None (console users are not candidates)."""
-    if current_user.is_authenticated and isinstance(current_user._get_current_object(),
-                                                    CompteCandidat):
-        return current_user._get_current_object()
+def signed_in(kind):
+    """The signed-in account when it is of this kind (CompteCandidat or User), else None:
+    a console user is not a candidate, and a candidate is not a console user."""
+    user = current_user._get_current_object()
+    if user.is_authenticated and isinstance(user, kind):
+        return user
     return None
+
+
+def signed_in_compte():
+    """The signed-in candidate account, or None."""
+    return signed_in(CompteCandidat)
 
 
 def candidate_required(view):

@@ -1,9 +1,8 @@
 """The guide's left menu, declared as data and filtered by who is signed in."""
 from flask import current_app, request, url_for
 from flask_babel import get_locale, lazy_gettext as _l
-from flask_login import current_user
 
-from ecandidat.models import CompteCandidat
+from views.helpers import signed_in_compte
 
 # (endpoint, label, audience, is a sub-entry of "Mon compte", is a POST action)
 MENU = (
@@ -26,10 +25,7 @@ MENU = (
 
 
 def _audience():
-    if current_user.is_authenticated and isinstance(current_user._get_current_object(),
-                                                    CompteCandidat):
-        return "candidate"
-    return "anonymous"
+    return "candidate" if signed_in_compte() is not None else "anonymous"
 
 
 def main_menu():

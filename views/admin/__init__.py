@@ -5,21 +5,18 @@ from flask_admin.contrib.peewee import ModelView
 from flask_admin.form import SecureForm
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 
 from ecandidat import models
 from ecandidat.codes import ROLE
 from ecandidat.security import check_password
 from forms.console import ConsoleLoginForm
-from views.helpers import safe_next_url
+from views.helpers import safe_next_url, signed_in
 
 
 def console_user():
     """The signed-in console user, or None (candidates are not console users)."""
-    if current_user.is_authenticated and isinstance(current_user._get_current_object(),
-                                                    models.User):
-        return current_user
-    return None
+    return signed_in(models.User)
 
 
 class ConsoleIndexView(AdminIndexView):
