@@ -50,6 +50,10 @@ PIECES = (
     ("ID", "Pièce d'identité", False, True, 3),
     ("RNBAC", "Relevé de notes du Baccalauréat", False, True, 4),
     ("HANDI", "Demande d'aménagement au titre du handicap", True, True, 5),
+    # The guide's free slots: conditional, so "Non concerné par cette pièce" when unused.
+    ("AUTRE1", "Autre document jugé utile par le candidat n°1", True, False, 91),
+    ("AUTRE2", "Autre document jugé utile par le candidat n°2", True, False, 92),
+    ("AUTRE3", "Autre document jugé utile par le candidat n°3", True, False, 93),
 )
 
 QUESTIONS = (

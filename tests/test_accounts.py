@@ -226,6 +226,24 @@ def test_login_is_rate_limited(app, make_compte):
     limiter.reset()
 
 
+def test_password_reset_requests_are_rate_limited(app, make_compte):
+    app.config["RATELIMIT_ENABLED"] = True
+    from views.limits import MAIL_REQUESTS, limiter
+    limiter.init_app(app)
+    limiter.reset()
+    compte, _ = make_compte()
+    allowed = int(MAIL_REQUESTS.split()[0])
+    client = app.test_client()
+    codes = [client.post("/compte/identifiants-oublies",
+                         data={"email": compte.email}).status_code for _ in range(allowed + 1)]
+    assert codes[-1] == 429 and 429 not in codes[:allowed]
+    # The reset link itself is limited too: guessing tokens is not an option.
+    codes = [client.post("/compte/reinitialiser/guess", data={}).status_code
+             for _ in range(allowed + 1)]
+    assert codes[-1] == 429
+    limiter.reset()
+
+
 def test_forms_need_a_csrf_token(app):
     app.config["WTF_CSRF_ENABLED"] = True
     response = app.test_client().post("/compte/creer", data={"nom": "X"})

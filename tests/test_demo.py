@@ -26,6 +26,9 @@ def test_demo_creates_the_guide_offer_open_today(app):
     handicap = PieceJustificative.get(
         PieceJustificative.libelle == "Demande d'aménagement au titre du handicap")
     assert handicap.conditionnelle
+    autres = PieceJustificative.select().where(
+        PieceJustificative.libelle.startswith("Autre document jugé utile par le candidat"))
+    assert len(autres) == 3 and all(p.conditionnelle and not p.partagee for p in autres)
     assert all(c.adresse and c.adresse.adresse1 for c in Commission.select())
     roles = {role: (email, password) for email, role, password in report.accounts}
     assert set(roles) == {"admin", "gestionnaire", "commission"}
