@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run test install install-dev db demo referential messages clean
+.PHONY: run test bench install install-dev db demo referential messages clean
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: demo
 
 test: install-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Timings of the referential load and of the dossier PDF (DATABASE_URL: an empty database).
+bench: install-dev
+	$(BIN)/python -m tools.bench
 
 # Refresh the message catalogue template after changing interface text.
 messages: install

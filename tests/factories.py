@@ -1,5 +1,9 @@
 """Test data builders: an open formation with its pieces, a candidate whose file is complete."""
 import datetime
+import io
+
+from PIL import Image
+from pypdf import PdfWriter
 
 from ecandidat.models import (Adresse, BacSerie, Candidat, CandidatBac, Centre, Commission,
                               Formation, Pays, PieceJustificative, Question, TypeDiplome)
@@ -66,10 +70,20 @@ def complete_candidat(compte):
     return candidat
 
 
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
-PNG_BYTES = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
-             b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00"
-             b"\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+def _one_page_pdf():
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _small_png():
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# Real files (readable by pypdf and Pillow), so that the dossier PDF can merge them.
+PDF_BYTES = _one_page_pdf()
+PNG_BYTES = _small_png()

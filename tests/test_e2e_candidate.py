@@ -2,12 +2,14 @@
 Créer un compte → validation link from the mail → Connexion → Informations perso.,
 Adresse, Baccalauréat → Offre de formation → Candidater → pièces, formulaire →
 Transmettre ma candidature → "Réceptionné"."""
+import io
 import re
 
 from pypdf import PdfReader
 
 from conftest import link_in, outbox
 from ecandidat.models import Candidature, OutboxMail
+from ecandidat.pdf import dossier_summary_pdf
 from factories import PDF_BYTES, PNG_BYTES, open_formation, pieces, question
 from referential_sample import insert_referential_sample
 
@@ -153,7 +155,9 @@ def test_from_account_creation_to_a_received_candidature(page):
     assert download.suggested_filename.endswith(".pdf")
     pdf = PdfReader(download.path())
     assert "Durand" in pdf.pages[0].extract_text()
-    assert len(pdf.pages) >= 3
+    summary = PdfReader(io.BytesIO(dossier_summary_pdf(Candidature.get())))
+    assert len(pdf.pages) == len(summary.pages) + 2  # the letter's page, the ID's page
+    assert not any("illisible" in page.extract_text() for page in pdf.pages)
 
     # Candidatures: the list shows the new status
     page.get_by_role("navigation", name="Menu principal").get_by_role(
