@@ -23,6 +23,11 @@ def select_locale():
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def select_timezone():
+    """Dates are shown in the institution's zone, the one deadlines are read in."""
+    return current_app.config["TIMEZONE"]
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -34,7 +39,7 @@ def create_app(test_config=None):
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
     db.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     mail.init_app(app)
 
     from views import init_views

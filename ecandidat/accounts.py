@@ -9,6 +9,7 @@ from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 from zxcvbn import zxcvbn
 
+from ecandidat import clock
 from ecandidat.db import database
 from ecandidat.mail import queue_mail
 from ecandidat.models import CompteCandidat
@@ -78,7 +79,7 @@ def _issue_validation(compte, code, now):
 
 def create_account(nom, prenom, email, password, langue="fr", now=None):
     """Create an unvalidated account and queue CPT_MIN_CREATE with its link."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     email = normalise_email(email)
     if CompteCandidat.select().where(CompteCandidat.email == email).exists():
         raise AccountError(_l("Cette adresse mail est déjà utilisée par un compte. Si c'est le "
@@ -105,7 +106,7 @@ def create_account(nom, prenom, email, password, langue="fr", now=None):
 
 def validate_account(token, now=None):
     """Validate the account of a mailed link: single use, expiring."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     compte = CompteCandidat.get_or_none(CompteCandidat.validation_token_hash == hash_token(token))
     if compte is None:
         raise AccountError(_l("Ce lien de validation n'est pas valide ou a déjà été utilisé."))
@@ -137,7 +138,7 @@ def authenticate(identifier, password):
 
 def request_password_reset(email, now=None):
     """Queue CPT_MIN_MDP_OUBLIE when the address has an account; silent otherwise."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     compte = CompteCandidat.get_or_none(CompteCandidat.email == normalise_email(email))
     if compte is None:
         return None
@@ -153,7 +154,7 @@ def request_password_reset(email, now=None):
 
 
 def account_for_reset(token, now=None):
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     compte = CompteCandidat.get_or_none(CompteCandidat.reset_token_hash == hash_token(token))
     if compte is None:
         raise AccountError(_l("Ce lien de réinitialisation n'est pas valide ou a déjà été "
@@ -185,7 +186,7 @@ def reset_password(token, password, now=None):
 
 def resend_validation(email, now=None):
     """Queue a new validation link for an unvalidated account; silent otherwise."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     compte = CompteCandidat.get_or_none(CompteCandidat.email == normalise_email(email))
     if compte is None or compte.valide:
         return None
@@ -196,7 +197,7 @@ def resend_validation(email, now=None):
 def change_email(compte, new_email, password, now=None):
     """Move the account to a new address, which must be validated again: the
     account is invalidated and its sessions end until the link is followed."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     new_email = normalise_email(new_email)
     if not check_password(compte.password_hash, password):
         raise AccountError(_l("Mot de passe incorrect."), "password")

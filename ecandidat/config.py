@@ -7,6 +7,8 @@ ENV_NAMES = (
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
     "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
 )
+# Environment name → configuration key, where they differ.
+ENV_ALIASES = {"TZ": "TIMEZONE"}
 
 
 def _as_bool(value):
@@ -32,7 +34,8 @@ def load_config(instance_path, root_path, environ=None):
         "MAIL_DEFAULT_SENDER": "ecandidat@localhost",
         "BASE_URL": "http://127.0.0.1:5000",
         "BABEL_DEFAULT_LOCALE": "fr",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        # Dates and hours are shown, and deadlines read, in this zone (environment TZ).
+        "TIMEZONE": "Europe/Paris",
         "LANGUAGES": ("fr",),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -43,6 +46,9 @@ def load_config(instance_path, root_path, environ=None):
     for name in ENV_NAMES:
         if environ.get(name):
             config[name] = environ[name]
+    for name, key in ENV_ALIASES.items():
+        if environ.get(name):
+            config[key] = environ[name]
     config["MAX_UPLOAD_MB"] = int(config["MAX_UPLOAD_MB"])
     config["MAIL_PORT"] = int(config["MAIL_PORT"])
     config["MAIL_USE_TLS"] = _as_bool(config["MAIL_USE_TLS"])

@@ -1,13 +1,30 @@
 """Database wiring: one peewee proxy, a connection per request, migrations."""
+import datetime
 import os
 
-from peewee import DatabaseProxy, Model, SqliteDatabase
+from peewee import DatabaseProxy, DateTimeField, Model, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner
 
 database = DatabaseProxy()
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+class UTCDateTimeField(DateTimeField):
+    """An instant: written as naive UTC (the same column type on SQLite and
+    PostgreSQL), read back as an aware UTC datetime. Naive values are taken as UTC."""
+
+    def db_value(self, value):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value
 
 
 class BaseModel(Model):

@@ -4,6 +4,7 @@ Every object is looked up by its code first, so running it again changes nothing
 import datetime
 from dataclasses import dataclass, field
 
+from ecandidat import clock
 from ecandidat.db import database
 from ecandidat.models import (Adresse, Campagne, Centre, Commission, Commune, Formation,
                               PieceJustificative, Question, TypeDiplome, User)
@@ -91,7 +92,7 @@ def formation_dates(today):
 
 
 def create_demo(today=None):
-    today = today or datetime.date.today()
+    today = today or clock.today()
     report = DemoReport()
     with database.atomic():
         campagne = _campagne(today)

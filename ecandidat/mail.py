@@ -11,6 +11,7 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from ecandidat import clock
 from ecandidat.mail_defaults import DEFAULT_TEMPLATES
 from ecandidat.models import MailTemplate, OutboxMail
 
@@ -80,7 +81,7 @@ def send_pending(ids=None, now=None, limit=200):
 
     Each mail is claimed first (its next attempt pushed forward), so two
     senders running at once never send the same mail twice."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     if not current_app.config.get("MAIL_SERVER"):
         for mail in _due(ids, now, limit):
             log.info("Mail non envoyé (MAIL_SERVER absent), gardé dans la boîte d'envoi : "
@@ -98,7 +99,7 @@ def send_pending(ids=None, now=None, limit=200):
             _record_failure(mail, error, now)
         else:
             sent += 1
-            OutboxMail.update(sent_at=datetime.datetime.now(), last_error=None).where(
+            OutboxMail.update(sent_at=clock.now(), last_error=None).where(
                 OutboxMail.id == mail.id).execute()
     return sent, failed
 

@@ -6,7 +6,6 @@ raises ``ProfileError`` (one French message per field) before writing anything; 
 it writes in one transaction. The lists at the end feed both the forms' choices and
 the JSON endpoints of the dependent lists.
 """
-import datetime
 import re
 import unicodedata
 from collections import namedtuple
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import JOIN, fn
 
+from ecandidat import clock
 from ecandidat.codes import CIVILITE, CURSUS_OBTENU
 from ecandidat.db import database
 from ecandidat.models import (Adresse, BacMention, BacSerie, BacSpecialite, Candidat,
@@ -122,7 +122,7 @@ def _years_before(day, years):
 
 def birth_date_error(date_naissance, today=None):
     """The message for a birth date outside [100 years ago, 10 years ago], else None."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     oldest, youngest = _years_before(today, 100), _years_before(today, 10)
     if oldest <= date_naissance <= youngest:
         return None
@@ -302,7 +302,7 @@ def save_infos_perso(candidat, values, today=None):
         values["ville_naissance"] = None
     with database.atomic():
         _assign(candidat, values)
-        candidat.updated_at = datetime.datetime.now()
+        candidat.updated_at = clock.now()
         candidat.save()
 
 
@@ -382,7 +382,7 @@ def save_adresse(candidat, values):
         _assign(adresse, values)
         adresse.save()
         candidat.adresse = adresse
-        candidat.updated_at = datetime.datetime.now()
+        candidat.updated_at = clock.now()
         candidat.save(only=[Candidat.adresse, Candidat.updated_at])
 
 

@@ -14,11 +14,16 @@ def hash_password(password):
     return _hasher.hash(password)
 
 
+# Verified when the account does not exist, so that a login answers in the same
+# time whether or not the address has an account.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
 def check_password(password_hash, password):
-    if not password_hash:
-        return False
+    """True when `password` matches; always costs one argon2 verification, even
+    without a hash (unknown account), so timing tells nothing."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -43,4 +48,8 @@ def load_user(session_id):
     model = {"c": CompteCandidat, "u": User}.get(prefix)
     if model is None or not token:
         return None
-    return model.get_or_none(model.session_token == token)
+    account = model.get_or_none(model.session_token == token)
+    # A console user deactivated (or a candidate invalidated) is signed out at once.
+    if account is None or not account.is_active:
+        return None
+    return account

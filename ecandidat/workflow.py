@@ -2,12 +2,11 @@
 
 This is the only code that writes a candidature's statuses. Views (candidate
 pages and console) call these functions and show the WorkflowError messages."""
-import datetime
 
 from flask_babel import format_date, lazy_gettext as _l
 from peewee import IntegrityError
 
-from ecandidat import storage
+from ecandidat import clock, storage
 from ecandidat.audit import record, snapshot
 from ecandidat.db import database
 from ecandidat.mail import queue_mail
@@ -145,7 +144,7 @@ REQUIRED_SECTIONS = {
 
 def check_can_apply(candidat, formation, today=None):
     """Raise WorkflowError with the first unmet precondition of SPEC §4.3."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     missing = completeness(candidat).missing
     if missing:
         label, endpoint = REQUIRED_SECTIONS[missing[0]]
@@ -192,7 +191,7 @@ def candidater(candidat, formation, today=None):
 
 def check_editable(candidature, today=None):
     """The candidate may still change the candidature's content (pieces, answers)."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     if candidature.date_annulation is not None:
         raise WorkflowError(_l("Cette candidature est annulée."))
     if candidature.statut not in ("AT", "IN"):
@@ -248,7 +247,7 @@ def deposer_piece(candidature, piece, data, original_name, today=None):
         with database.atomic():
             row.fichier, row.nom_original = name, storage.safe_download_name(original_name)
             row.type_mime, row.taille, row.statut = mime, size, "TR"
-            row.updated_at = datetime.datetime.now()
+            row.updated_at = clock.now()
             row.save()
             record(candidat_actor(candidature.candidat), "deposer_piece", row, before,
                    snapshot(row, ("statut", "nom_original")))
@@ -268,7 +267,7 @@ def declarer_non_concerne(candidature, piece, today=None):
     replaced = row.fichier
     with database.atomic():
         row.fichier = row.nom_original = row.type_mime = row.taille = None
-        row.statut, row.updated_at = "NC", datetime.datetime.now()
+        row.statut, row.updated_at = "NC", clock.now()
         row.save()
         record(candidat_actor(candidature.candidat), "non_concerne", row, before,
                snapshot(row, ("statut", "nom_original")))
@@ -308,7 +307,7 @@ def repondre(candidature, question, reponse, today=None):
         before = snapshot(answer, ("reponse", "statut"))
         answer.reponse = reponse or None
         answer.statut = "TR" if reponse else "AT"
-        answer.updated_at = datetime.datetime.now()
+        answer.updated_at = clock.now()
         answer.save()
         record(candidat_actor(candidature.candidat), "repondre", answer, before,
                snapshot(answer, ("reponse", "statut")))
@@ -319,7 +318,7 @@ def repondre(candidature, question, reponse, today=None):
 
 def transmission_problems(candidature, today=None):
     """What still prevents "Transmettre ma candidature" (empty list when allowed)."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     if candidature.date_annulation is not None:
         return [_l("Cette candidature est annulée.")]
     if not candidature.formation.demat:
@@ -345,7 +344,7 @@ def transmettre(candidature, today=None):
     problems = transmission_problems(candidature, today)
     if problems:
         raise WorkflowError(problems[0])
-    now = datetime.datetime.now()
+    now = clock.now()
     with database.atomic():
         before = snapshot(candidature, STATUT_FIELDS)
         candidature.statut = "RE"
@@ -376,7 +375,7 @@ def annuler(candidature):
     if problems:
         raise WorkflowError(problems[0])
     own_rows = list(PieceCandidat.select().where(PieceCandidat.candidature == candidature.id))
-    now = datetime.datetime.now()
+    now = clock.now()
     actor = candidat_actor(candidature.candidat)
     with database.atomic():
         before = snapshot(candidature, STATUT_FIELDS)

@@ -7,7 +7,6 @@ refusals land on the fields through ``add_errors``. Lists depending on another f
 get their choices from ``load_choices()``, called before rendering, from what was
 typed; their values are checked by ecandidat.profile, hence ``validate_choice=False``.
 """
-import datetime
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringF
 from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange,
                                 Optional, Regexp, ValidationError)
 
-from ecandidat import profile
+from ecandidat import clock, profile
 from ecandidat.codes import CIVILITE, CURSUS_OBTENU
 from ecandidat.models.referential import FRANCE
 
@@ -54,7 +53,7 @@ class YearRange:
         self.ahead = ahead
 
     def __call__(self, form, field):
-        last = datetime.date.today().year + self.ahead
+        last = clock.today().year + self.ahead
         if field.data is not None and not FIRST_YEAR <= field.data <= last:
             raise ValidationError(_l("Saisissez une année entre %(debut)d et %(fin)d.",
                                      debut=FIRST_YEAR, fin=last))

@@ -5,6 +5,7 @@ import io
 from PIL import Image
 from pypdf import PdfWriter
 
+from ecandidat import clock
 from ecandidat.models import (Adresse, BacSerie, Candidat, CandidatBac, Centre, Commission,
                               Formation, Pays, PieceJustificative, Question, TypeDiplome)
 
@@ -12,7 +13,7 @@ from ecandidat.models import (Adresse, BacSerie, Candidat, CandidatBac, Centre, 
 def open_formation(code="M1AES", demat=True, type_traitement="AC", today=None, centre=None,
                    **fields):
     """A formation open today, its commission (alerts on) and its centre."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     centre = centre or Centre.get_or_none(Centre.code == "DSS") or Centre.create(
         code="DSS", libelle="UFR Droit et Sciences Sociales")
     commission = Commission.create(

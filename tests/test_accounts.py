@@ -7,6 +7,7 @@ import pytest
 import time_machine
 
 from conftest import link_in, outbox, sign_in
+from ecandidat import clock
 from ecandidat.models import CompteCandidat
 from ecandidat.security import hash_token
 
@@ -82,7 +83,7 @@ def test_validation_link_is_single_use(client):
 def test_validation_link_expires(client):
     register(client)
     link = link_in(outbox()[0].corps_texte, "/compte/valider/")
-    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=6)):
+    with time_machine.travel(clock.now() + datetime.timedelta(days=6)):
         response = client.get(link, follow_redirects=True)
     assert "Ce lien de validation a expiré" in page(response)
     assert not CompteCandidat.get().valide
@@ -165,7 +166,7 @@ def test_reset_link_expires_after_two_hours(client, make_compte):
     compte, password = make_compte()
     client.post("/compte/identifiants-oublies", data={"email": compte.email})
     link = link_in(outbox("CPT_MIN_MDP_OUBLIE")[0].corps_texte, "/compte/reinitialiser/")
-    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(hours=2, minutes=1)):
+    with time_machine.travel(clock.now() + datetime.timedelta(hours=2, minutes=1)):
         response = client.post(link, data={"password": "encore un mot de passe sûr",
                                            "password_confirm": "encore un mot de passe sûr"},
                                follow_redirects=True)

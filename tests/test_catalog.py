@@ -10,13 +10,14 @@ import tinyhtml5
 from flask import url_for
 
 from conftest import sign_in
+from ecandidat import clock
 from ecandidat.demo import create_demo
 from ecandidat.models import (Candidat, Candidature, Centre, Commission, Formation,
                               PieceJustificative, TypeDiplome)
 
 OFFRE = "/offre-de-formation/"
 APPLY_ENDPOINT = "candidatures.candidater"
-TODAY = datetime.date.today()
+TODAY = clock.today()
 DAY = datetime.timedelta(days=1)
 
 

@@ -1,6 +1,7 @@
 """`flask demo` builds the guide's offer, open today, and can run twice."""
 import datetime
 
+from ecandidat import clock
 from ecandidat.demo import create_demo
 from ecandidat.models import (Campagne, Centre, Commission, Formation, PieceJustificative,
                               Question, User)
@@ -9,7 +10,7 @@ from ecandidat.security import check_password
 
 def test_demo_creates_the_guide_offer_open_today(app):
     report = create_demo()
-    today = datetime.date.today()
+    today = clock.today()
     assert Campagne.active() is not None
     assert {c.libelle for c in Centre.select()} >= {
         "UFR Droit et Sciences Sociales Poitiers Campus", "UFR Médecine-Pharmacie",

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 
 from conftest import free_port, link_in, outbox
+from ecandidat import clock
 from ecandidat.db import database
 from ecandidat.mail import MailTemplateError, _claim, ensure_templates, queue_mail, send_pending
 from ecandidat.models import CompteCandidat, MailTemplate, OutboxMail
@@ -40,11 +41,11 @@ def test_failed_send_is_kept_and_retried_later(app, smtp_server):
     assert send_pending() == (0, 1)
     [mail] = outbox()
     assert mail.sent_at is None and mail.attempts == 1 and mail.last_error
-    assert mail.next_attempt_at > datetime.datetime.now()
+    assert mail.next_attempt_at > clock.now()
     assert send_pending() == (0, 0)  # not due yet
     app.config["MAIL_PORT"] = live_port
     flask_mail.init_app(app)
-    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(minutes=3)):
+    with time_machine.travel(clock.now() + datetime.timedelta(minutes=3)):
         runner = app.test_cli_runner()
         result = runner.invoke(args=["mail", "send"])
     assert "envoyés : 1" in result.output
@@ -91,6 +92,6 @@ def test_edited_template_is_used_and_rendered_in_a_sandbox(app):
 
 def test_a_mail_is_claimed_by_one_sender_only(app):
     mail = OutboxMail.create(destinataire="a@example.org", sujet="s", corps_texte="c")
-    now = datetime.datetime.now()
+    now = clock.now()
     assert _claim(mail, now) is True
     assert _claim(mail, now) is False

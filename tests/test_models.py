@@ -1,5 +1,6 @@
 """Every model round-trips on the database under test; formation dates are ordered."""
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField,
@@ -8,7 +9,8 @@ from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField
 from ecandidat.models import ALL_MODELS, Formation, FormationDateError
 
 SAMPLE_DATE = datetime.date(2024, 5, 17)
-SAMPLE_DATETIME = datetime.datetime(2024, 5, 17, 10, 30, 15)
+# An instant given in Paris time comes back as the same instant (stored in UTC).
+SAMPLE_DATETIME = datetime.datetime(2024, 5, 17, 12, 30, 15, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 def sample_value(field, created):

@@ -11,7 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 from weasyprint.urls import path2url
 
-from ecandidat import storage
+from ecandidat import clock, storage
 from ecandidat.models import (Adresse, Candidat, CandidatBac, CandidatBacSpecialite,
                               Candidature, CursusExterne, CursusInterne, ExperiencePro,
                               PieceCandidat, PieceJustificative, ReponseQuestion, Stage)
@@ -82,7 +82,7 @@ def dossier(app, make_compte):
     2-page PDF, a JPEG, a shared PNG), a "non concerné" piece and an answer."""
     compte, _ = make_compte()
     candidat = full_candidat(compte)
-    today = datetime.date.today()
+    today = clock.today()
     formation = open_formation(date_jury=today + datetime.timedelta(days=40),
                                date_publication=today + datetime.timedelta(days=45))
     asked = pieces(formation)
@@ -90,8 +90,8 @@ def dossier(app, make_compte):
                                                formation=formation, ordre=4)
     candidature = Candidature.create(candidat=candidat, formation=formation, statut="RE",
                                      type_traitement="AC", type_traitement_valide=True,
-                                     date_transmission=datetime.datetime.now(),
-                                     date_reception=datetime.datetime.now())
+                                     date_transmission=clock.now(),
+                                     date_reception=clock.now())
     attach(candidature, asked["lettre"], two_page_pdf(), "lettre.pdf")
     attach(candidature, asked["notes"], image_bytes("JPEG"), "releve-notes.jpg")
     attach(candidature, asked["identite"], image_bytes("PNG", (800, 500)), "carte-identite.png",

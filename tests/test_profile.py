@@ -7,8 +7,9 @@ import re
 from contextlib import contextmanager
 
 import pytest
+import time_machine
 
-from ecandidat import db, profile
+from ecandidat import clock, db, profile
 from ecandidat.models import (Adresse, Candidat, CandidatBac, CandidatBacSpecialite,
                               Candidature, Centre, Commission, CursusExterne, CursusInterne,
                               ExperiencePro, Formation, Stage, TypeDiplome)
@@ -82,7 +83,7 @@ def post(client, url, data, **changes):
 
 
 def years_ago(years, days=0):
-    today = datetime.date.today()
+    today = clock.today()
     return (today.replace(year=today.year - years, day=min(today.day, 28))
             + datetime.timedelta(days=days))
 
@@ -107,7 +108,7 @@ def counted_queries():
 
 def make_candidature(candidat, cancelled=False):
     """A candidature to a formation built from scratch (centre, commission…)."""
-    today = datetime.date.today()
+    today = clock.today()
     centre = Centre.create(code="DSS", libelle="UFR Droit et Sciences Sociales")
     commission = Commission.create(code="COM-AES", libelle="Commission AES", centre=centre)
     formation = Formation.create(
@@ -117,7 +118,7 @@ def make_candidature(candidat, cancelled=False):
         date_fin_depot=today + datetime.timedelta(days=30),
         date_retour=today + datetime.timedelta(days=40))
     return Candidature.create(candidat=candidat, formation=formation,
-                              date_annulation=datetime.datetime.now() if cancelled else None)
+                              date_annulation=clock.now() if cancelled else None)
 
 
 @pytest.fixture
@@ -242,11 +243,28 @@ def test_ine_is_optional_for_a_foreign_national_born_abroad(candidate_client, ca
     assert saved.commune_naissance_id is None and saved.departement_naissance_id is None
 
 
-@pytest.mark.parametrize("birth", [years_ago(10, days=1), years_ago(100, days=-1)])
-def test_birth_date_must_be_10_to_100_years_ago(candidate_client, candidat, birth):
-    response = post(candidate_client, URL["infos"], INFOS, date_naissance=birth.isoformat())
-    assert "La date de naissance doit être comprise entre le" in page(response)
-    assert reload(candidat).date_naissance is None
+# A 31st, noon in Paris: the day that once broke a test computing "years ago" by hand.
+FROZEN_NOW = datetime.datetime(2026, 3, 31, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.fixture
+def on_march_31():
+    """Frozen before the client signs in: a session signed in the future is refused."""
+    with time_machine.travel(FROZEN_NOW, tick=False):
+        yield
+
+
+@pytest.mark.parametrize("birth, accepted", [
+    ("2016-04-01", False), ("2016-03-31", True),  # 10 years ago
+    ("1926-03-30", False), ("1926-03-31", True),  # 100 years ago
+])
+def test_birth_date_must_be_10_to_100_years_ago(on_march_31, candidate_client, candidat, birth,
+                                                accepted):
+    response = post(candidate_client, URL["infos"], INFOS, date_naissance=birth)
+    refused = "La date de naissance doit être comprise entre le 31/03/1926 et le 31/03/2016."
+    assert (refused in page(response)) is not accepted
+    saved = reload(candidat).date_naissance
+    assert (saved == datetime.date.fromisoformat(birth)) is accepted
 
 
 def test_birth_date_that_is_not_a_date_gets_a_french_message(candidate_client, candidat):
@@ -567,7 +585,7 @@ def test_stage_and_experience_add_edit_delete(candidate_client, candidat, sectio
     ("/mon-compte/stages/nouveau", dict(STAGE, heures_semaine="120"),
      "Saisissez un nombre entre 1 et 80."),
     ("/mon-compte/stages/nouveau", dict(STAGE, descriptif=""), "Décrivez vos missions."),
-    ("/mon-compte/stages/nouveau", dict(STAGE, annee=str(datetime.date.today().year + 1)),
+    ("/mon-compte/stages/nouveau", dict(STAGE, annee=str(clock.today().year + 1)),
      "Saisissez une année entre 1950 et"),
     ("/mon-compte/experiences-pro/nouvelle", dict(EXPERIENCE, intitule=""),
      "Saisissez l'intitulé du poste."),

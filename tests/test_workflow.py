@@ -8,12 +8,12 @@ import os
 import pytest
 
 from conftest import outbox
-from ecandidat import workflow
+from ecandidat import clock, workflow
 from ecandidat.models import (AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
                               ReponseQuestion)
 from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
 
-TODAY = datetime.date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def put_in_state(candidature, state):
     elif state == "AT+avis":
         Avis.create(candidature=candidature, type_avis="LA")
     elif state == "annulee":
-        Candidature.update(date_annulation=datetime.datetime.now()).where(
+        Candidature.update(date_annulation=clock.now()).where(
             Candidature.id == candidature.id).execute()
     elif state == "retour passé":
         Candidature.update(date_retour_manuelle=TODAY - datetime.timedelta(days=1)).where(

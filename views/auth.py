@@ -7,8 +7,8 @@ from ecandidat import accounts
 from forms.account import (ChangeEmailForm, EmailRequestForm, LoginForm, RegisterForm,
                            ResetPasswordForm)
 from views.helpers import candidate_required, safe_next_url, signed_in_compte
-from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, MAIL_REQUESTS, limiter,
-                          submitted_identifier)
+from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, MAIL_REQUESTS, failed_login,
+                          identifier_key, limiter)
 
 bp = Blueprint("auth", __name__)
 
@@ -30,7 +30,8 @@ def _attach(form, error):
 
 @bp.route("/connexion", methods=("GET", "POST"))
 @limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
-@limiter.limit(LOGIN_PER_ACCOUNT, key_func=submitted_identifier, methods=["POST"])
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("identifier"), methods=["POST"],
+               deduct_when=failed_login)
 def login():
     if signed_in_compte() is not None:
         return redirect(url_for("main.index"))

@@ -3,14 +3,13 @@
 Both pages are public. The offer is read with one joined query, then filtered and
 grouped in Python (Centre de candidature → type de diplôme → formations), so the
 number of SQL queries does not grow with the number of formations (SPEC §9)."""
-import datetime
 import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from ecandidat import codes, workflow
+from ecandidat import clock, codes, workflow
 from ecandidat.models import (Candidat, Candidature, Centre, Commission, Formation,
                               TypeDiplome)
 from views.helpers import signed_in_compte
@@ -100,7 +99,7 @@ def offre():
                   if matches(formation, words)]
     return render_template("catalog/offre.html", tree=build_tree(formations), q=query,
                            searching=bool(words), result_count=len(formations),
-                           today=datetime.date.today(), mode_label=mode_label)
+                           today=clock.today(), mode_label=mode_label)
 
 
 # --- One formation -----------------------------------------------------------------------
@@ -144,7 +143,7 @@ def formation(formation_id):
         "catalog/formation.html", formation=formation,
         commission=formation.commission, centre=formation.commission.centre,
         pieces=workflow.pieces_asked(formation),
-        is_open=formation.is_open(datetime.date.today()), compte=compte,
+        is_open=formation.is_open(clock.today()), compte=compte,
         candidature=live_candidature(compte, formation),
         can_apply_here=APPLY_ENDPOINT in current_app.view_functions,
         mode_label=mode_label, web_link=web_link(formation.url),

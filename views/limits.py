@@ -1,5 +1,7 @@
 """Rate limits (Flask-Limiter): in memory by default, Redis through
 RATELIMIT_STORAGE_URI when several workers serve the app."""
+import hashlib
+
 from flask import render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,9 +13,22 @@ LOGIN_PER_ACCOUNT = "10 per 15 minutes"
 MAIL_REQUESTS = "5 per minute;30 per hour"
 
 
-def submitted_identifier():
-    """Limit attempts on one account whatever address they come from."""
-    return "login:" + (request.form.get("identifier") or "").strip().lower()
+IDENTIFIER_MAX_LENGTH = 254  # the longest e-mail address
+
+
+def identifier_key(field):
+    """A key function limiting attempts on one account whatever address they come
+    from. The key is a hash of the (capped) identifier, so a huge identifier costs
+    the limiter's storage 64 bytes, not its own size."""
+    def key():
+        typed = (request.form.get(field) or "")[:IDENTIFIER_MAX_LENGTH].strip().lower()
+        return "login:" + hashlib.sha256(typed.encode()).hexdigest()
+    return key
+
+
+def failed_login(response):
+    """Only failed logins count toward the per-account limit (a success redirects)."""
+    return response.status_code != 302
 
 
 def init_limits(app):

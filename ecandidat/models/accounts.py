@@ -1,10 +1,10 @@
 """Login accounts: candidates (compte candidat) and console users."""
-import datetime
 import secrets
 
-from peewee import BooleanField, CharField, DateTimeField
+from peewee import BooleanField, CharField
 
-from ecandidat.db import BaseModel
+from ecandidat import clock
+from ecandidat.db import BaseModel, UTCDateTimeField
 
 NUMERO_DOSSIER_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -46,14 +46,14 @@ class CompteCandidat(LoginMixin, BaseModel):
     password_hash = CharField(null=True)
     valide = BooleanField(default=False, index=True)
     validation_token_hash = CharField(max_length=64, null=True, index=True)
-    validation_expires_at = DateTimeField(null=True)
+    validation_expires_at = UTCDateTimeField(null=True)
     reset_token_hash = CharField(max_length=64, null=True, index=True)
-    reset_expires_at = DateTimeField(null=True)
+    reset_expires_at = UTCDateTimeField(null=True)
     must_change_password = BooleanField(default=False)
     # Rotated at logout and password change so old session cookies die.
     session_token = CharField(max_length=64, unique=True, default=new_session_token)
     langue = CharField(max_length=5, default="fr")
-    created_at = DateTimeField(default=datetime.datetime.now, index=True)
+    created_at = UTCDateTimeField(default=clock.now, index=True)
 
     login_prefix = "c"
 
@@ -76,7 +76,7 @@ class User(LoginMixin, BaseModel):
     lecture_seule = BooleanField(default=False)
     must_change_password = BooleanField(default=False)
     session_token = CharField(max_length=64, unique=True, default=new_session_token)
-    created_at = DateTimeField(default=datetime.datetime.now)
+    created_at = UTCDateTimeField(default=clock.now)
 
     login_prefix = "u"
 

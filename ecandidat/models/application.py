@@ -1,12 +1,12 @@
 """Candidatures with their pieces, avis history and answers.
 
 Statuses are written by ecandidat.workflow only."""
-import datetime
 
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+from peewee import (BooleanField, CharField, DateField, ForeignKeyField,
                     IntegerField, SQL, TextField)
 
-from ecandidat.db import BaseModel
+from ecandidat import clock
+from ecandidat.db import BaseModel, UTCDateTimeField
 from ecandidat.models.accounts import User
 from ecandidat.models.candidate import Candidat
 from ecandidat.models.catalog import Formation, MotivationAvis, PieceJustificative, Question
@@ -18,16 +18,16 @@ class Candidature(BaseModel):
     statut = CharField(max_length=2, default="AT", index=True)  # codes.STATUT_DOSSIER
     type_traitement = CharField(max_length=2, default="AT", index=True)
     type_traitement_valide = BooleanField(default=False)
-    created_at = DateTimeField(default=datetime.datetime.now, index=True)
-    date_transmission = DateTimeField(null=True)
-    date_reception = DateTimeField(null=True)
-    date_complet = DateTimeField(null=True)
-    date_incomplet = DateTimeField(null=True)
-    date_modification_statut = DateTimeField(null=True)
-    date_annulation = DateTimeField(null=True, index=True)
+    created_at = UTCDateTimeField(default=clock.now, index=True)
+    date_transmission = UTCDateTimeField(null=True)
+    date_reception = UTCDateTimeField(null=True)
+    date_complet = UTCDateTimeField(null=True)
+    date_incomplet = UTCDateTimeField(null=True)
+    date_modification_statut = UTCDateTimeField(null=True)
+    date_annulation = UTCDateTimeField(null=True, index=True)
     annulee_par = CharField(null=True)
     confirmation = CharField(max_length=10, null=True, index=True)  # codes.CONFIRMATION
-    date_confirmation = DateTimeField(null=True)
+    date_confirmation = UTCDateTimeField(null=True)
     confirmation_par = CharField(null=True)
     date_retour_manuelle = DateField(null=True)
     date_confirmation_manuelle = DateField(null=True)
@@ -62,7 +62,7 @@ class PieceCandidat(BaseModel):
     type_mime = CharField(max_length=50, null=True)
     taille = IntegerField(null=True)
     commentaire = TextField(null=True)
-    updated_at = DateTimeField(default=datetime.datetime.now)
+    updated_at = UTCDateTimeField(default=clock.now)
     statut_par = CharField(null=True)
 
 
@@ -78,10 +78,10 @@ class Avis(BaseModel):
     preselection_heure = CharField(max_length=10, null=True)
     preselection_lieu = CharField(null=True)
     created_by = ForeignKeyField(User, null=True, backref="avis_saisis")
-    created_at = DateTimeField(default=datetime.datetime.now)
+    created_at = UTCDateTimeField(default=clock.now)
     valide = BooleanField(default=False, index=True)
     valide_par = ForeignKeyField(User, null=True, backref="avis_valides")
-    valide_le = DateTimeField(null=True)
+    valide_le = UTCDateTimeField(null=True)
 
 
 class ReponseQuestion(BaseModel):
@@ -89,7 +89,7 @@ class ReponseQuestion(BaseModel):
     question = ForeignKeyField(Question, backref="reponses")
     reponse = TextField(null=True)
     statut = CharField(max_length=2, default="AT")  # AT, TR or NC
-    updated_at = DateTimeField(default=datetime.datetime.now)
+    updated_at = UTCDateTimeField(default=clock.now)
 
     class Meta:
         indexes = ((("candidature", "question"), True),)

@@ -1,13 +1,13 @@
 """Audit trail: who changed what, before → after."""
-import datetime
 
-from peewee import CharField, DateTimeField, IntegerField, TextField
+from peewee import CharField, IntegerField, TextField
 
-from ecandidat.db import BaseModel
+from ecandidat import clock
+from ecandidat.db import BaseModel, UTCDateTimeField
 
 
 class AuditLog(BaseModel):
-    created_at = DateTimeField(default=datetime.datetime.now, index=True)
+    created_at = UTCDateTimeField(default=clock.now, index=True)
     actor = CharField()  # "candidat:<numero>", "user:<email>", "job:<name>", "cli"
     action = CharField(max_length=60, index=True)
     table = CharField(max_length=60)

@@ -1,10 +1,10 @@
 """The candidate's file: identity, address, baccalauréat, cursus, stages, experience."""
-import datetime
 
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+from peewee import (BooleanField, CharField, DateField, ForeignKeyField,
                     IntegerField, TextField)
 
-from ecandidat.db import BaseModel
+from ecandidat import clock
+from ecandidat.db import BaseModel, UTCDateTimeField
 from ecandidat.models.accounts import CompteCandidat
 from ecandidat.models.catalog import Adresse
 from ecandidat.models.referential import (BacMention, BacSerie, BacSpecialite, Commune,
@@ -31,7 +31,7 @@ class Candidat(BaseModel):
     telephone_portable = CharField(max_length=20, null=True)
     langue = CharField(max_length=5, default="fr")
     adresse = ForeignKeyField(Adresse, null=True)
-    updated_at = DateTimeField(default=datetime.datetime.now)
+    updated_at = UTCDateTimeField(default=clock.now)
 
     def __str__(self):
         return f"{self.nom_usuel or self.nom_patronymique} {self.prenom}"

@@ -1,11 +1,11 @@
 """Training offer: campaign, centres, commissions, formations, pieces, questions."""
-import datetime
 
 from flask_babel import lazy_gettext as _l
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+from peewee import (BooleanField, CharField, DateField, ForeignKeyField,
                     IntegerField, TextField)
 
-from ecandidat.db import BaseModel
+from ecandidat import clock
+from ecandidat.db import BaseModel, UTCDateTimeField
 from ecandidat.models.accounts import User
 from ecandidat.models.referential import Commune, Pays
 
@@ -17,12 +17,12 @@ class Campagne(BaseModel):
     date_fin = DateField()
     date_fin_candidat = DateField(null=True)
     en_service = BooleanField(default=True, index=True)
-    archivee_le = DateTimeField(null=True)
+    archivee_le = UTCDateTimeField(null=True)
 
     @classmethod
     def active(cls, today=None):
         """The campaign in service whose period contains today, or None."""
-        today = today or datetime.date.today()
+        today = today or clock.today()
         return (cls.select()
                 .where(cls.en_service, cls.archivee_le.is_null(),
                        cls.date_debut <= today, cls.date_fin >= today)
@@ -232,7 +232,7 @@ class Formation(BaseModel):
         return self.actif and self.commission.actif and self.commission.centre.actif
 
     def is_open(self, today=None):
-        today = today or datetime.date.today()
+        today = today or clock.today()
         return self.is_offered and self.date_debut_depot <= today <= self.date_fin_depot
 
     def __str__(self):

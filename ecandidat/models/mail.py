@@ -1,9 +1,9 @@
 """Mail templates and the outbox every mail goes through."""
-import datetime
 
-from peewee import BooleanField, CharField, DateTimeField, IntegerField, TextField
+from peewee import BooleanField, CharField, IntegerField, TextField
 
-from ecandidat.db import BaseModel
+from ecandidat import clock
+from ecandidat.db import BaseModel, UTCDateTimeField
 
 
 class MailTemplate(BaseModel):
@@ -25,10 +25,10 @@ class OutboxMail(BaseModel):
     corps_html = TextField(null=True)
     code = CharField(max_length=40, null=True, index=True)
     piece_jointe = CharField(null=True)  # path of a generated attachment
-    created_at = DateTimeField(default=datetime.datetime.now, index=True)
-    sent_at = DateTimeField(null=True, index=True)
+    created_at = UTCDateTimeField(default=clock.now, index=True)
+    sent_at = UTCDateTimeField(null=True, index=True)
     attempts = IntegerField(default=0)
-    next_attempt_at = DateTimeField(default=datetime.datetime.now, index=True)
+    next_attempt_at = UTCDateTimeField(default=clock.now, index=True)
     last_error = TextField(null=True)
 
 

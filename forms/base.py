@@ -1,0 +1,38 @@
+"""The base of every form, candidate pages and console alike.
+
+Every text a person types is refused when it carries NUL or another control
+character (PostgreSQL rejects NUL outright, the others hide text), with a French
+message next to the field. Tab and line breaks stay allowed."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+# C0 controls except tab, LF and CR; DEL; C1 controls; the non-characters U+FFFE and U+FFFF.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL_CHARACTER_MESSAGE = _l(
+    "Ce champ contient des caractères invisibles non autorisés (caractères de contrôle) : "
+    "retapez le texte sans le copier-coller.")
+
+
+def has_control_characters(value):
+    return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
+
+
+def reject_control_characters(form, field):
+    if has_control_characters(field.data):
+        raise ValidationError(CONTROL_CHARACTER_MESSAGE)
+
+
+class BaseForm(FlaskForm):
+    """FlaskForm (one CSRF token) whose text fields all refuse control characters."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = unbound_field.bind(form=form, **options)
+            # EmailField, TextAreaField, SearchField… all derive from StringField.
+            if isinstance(field, StringField):
+                field.validators = [reject_control_characters, *field.validators]
+            return field
