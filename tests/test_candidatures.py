@@ -183,7 +183,8 @@ def candidature_urls(candidature, piece, q):
 def test_another_candidate_gets_404_everywhere(app, applicant, offer, make_compte):
     formation, asked, q = offer
     candidature = applicant.candidature
-    workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
+    workflow.deposer_piece(workflow.Actor.candidat(candidature.candidat), candidature,
+                           asked["lettre"], PDF_BYTES, "lettre.pdf")
     intruder, _ = make_compte(email="intrus@example.org")
     complete_candidat(intruder)
     other = app.test_client()

@@ -1,7 +1,7 @@
 """The candidate's actions on a candidature, state by state (SPEC §4.3–4.6).
 
 Allowed actions write one audit row and exactly the expected mails; refused
-ones change nothing, files included."""
+ones change nothing, files included; the rules table says which is which."""
 import datetime
 import os
 
@@ -9,6 +9,7 @@ import pytest
 
 from conftest import outbox
 from ecandidat import clock, workflow
+from ecandidat.workflow import rules
 from ecandidat.models import (AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
                               ReponseQuestion)
 from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
@@ -26,13 +27,22 @@ def setup(app, make_compte):
     return candidat, formation, asked, q
 
 
+def me(candidat):
+    return workflow.Actor.candidat(candidat)
+
+
+def apply(candidat, formation):
+    return workflow.candidater(me(candidat), candidat, formation)
+
+
 def ready_candidature(candidat, formation, asked, q):
     """A candidature with every piece provided and the question answered."""
-    candidature = workflow.candidater(candidat, formation)
-    workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
-    workflow.deposer_piece(candidature, asked["identite"], PNG_BYTES, "id.png")
-    workflow.declarer_non_concerne(candidature, asked["handicap"])
-    workflow.repondre(candidature, q, "oui")
+    candidature = apply(candidat, formation)
+    actor = me(candidat)
+    workflow.deposer_piece(actor, candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
+    workflow.deposer_piece(actor, candidature, asked["identite"], PNG_BYTES, "id.png")
+    workflow.declarer_non_concerne(actor, candidature, asked["handicap"])
+    workflow.repondre(actor, candidature, q, "oui")
     return candidature
 
 
@@ -63,12 +73,14 @@ def world(upload_folder):
 
 
 ACTIONS = {
-    "deposer": lambda c, asked, q: workflow.deposer_piece(c, asked["lettre"], PNG_BYTES, "l.png"),
-    "non_concerne": lambda c, asked, q: workflow.declarer_non_concerne(c, asked["handicap"]),
-    "supprimer": lambda c, asked, q: workflow.supprimer_piece(c, asked["lettre"]),
-    "repondre": lambda c, asked, q: workflow.repondre(c, q, "non"),
-    "transmettre": lambda c, asked, q: workflow.transmettre(c),
-    "annuler": lambda c, asked, q: workflow.annuler(c),
+    "deposer_piece": lambda a, c, asked, q: workflow.deposer_piece(a, c, asked["lettre"],
+                                                                   PNG_BYTES, "l.png"),
+    "non_concerne": lambda a, c, asked, q: workflow.declarer_non_concerne(a, c,
+                                                                          asked["handicap"]),
+    "supprimer_piece": lambda a, c, asked, q: workflow.supprimer_piece(a, c, asked["lettre"]),
+    "repondre": lambda a, c, asked, q: workflow.repondre(a, c, q, "non"),
+    "transmettre": lambda a, c, asked, q: workflow.transmettre(a, c),
+    "annuler": lambda a, c, asked, q: workflow.annuler(a, c),
 }
 
 EXPECTED_MAILS = {
@@ -76,15 +88,20 @@ EXPECTED_MAILS = {
     "annuler": ["CANDIDATURE_ANNULATION", "COMMISSION_ALERT_ANNULATION"],
 }
 
+CONTENT = {"deposer_piece", "non_concerne", "supprimer_piece", "repondre"}
 ALLOWED = {
-    "AT": {"deposer", "non_concerne", "supprimer", "repondre", "transmettre", "annuler"},
-    "AT+avis": {"deposer", "non_concerne", "supprimer", "repondre", "transmettre"},
-    "IN": {"deposer", "non_concerne", "supprimer", "repondre", "transmettre"},
+    "AT": CONTENT | {"transmettre", "annuler"},
+    "AT+avis": CONTENT | {"transmettre"},
+    "IN": CONTENT | {"transmettre"},
     "RE": set(),
     "CO": set(),
     "annulee": set(),
     "retour passé": {"annuler"},  # an untransmitted file may still be withdrawn
 }
+
+
+def test_every_candidate_action_of_the_rules_table_is_in_the_state_table():
+    assert set(ACTIONS) == set(rules.actions(workflow.CANDIDAT))
 
 
 @pytest.mark.parametrize("state", list(ALLOWED))
@@ -95,20 +112,24 @@ def test_state_action_table(app, setup, state, action):
     if action == "non_concerne":  # start from an uploaded file so that NC changes something
         PieceCandidat.update(statut="TR").where(PieceCandidat.piece == asked["handicap"]).execute()
     before = world(app.config["UPLOAD_FOLDER"])
+    # What the pages read (the buttons) agrees with what the action does.
+    assert workflow.may(action, me(candidat), candidature) == (action in ALLOWED[state])
     if action in ALLOWED[state]:
-        ACTIONS[action](candidature, asked, q)
+        ACTIONS[action](me(candidat), candidature, asked, q)
         assert AuditLog.select().count() == before["audit"] + 1
+        assert AuditLog.select().order_by(AuditLog.id.desc()).get().actor == \
+            f"candidat:{candidat.compte.numero_dossier}"
         new_mails = [m.code for m in outbox()][before["outbox"]:]
         assert new_mails == EXPECTED_MAILS.get(action, [])
     else:
         with pytest.raises(workflow.WorkflowError):
-            ACTIONS[action](candidature, asked, q)
+            ACTIONS[action](me(candidat), candidature, asked, q)
         assert world(app.config["UPLOAD_FOLDER"]) == before
 
 
 def test_candidater_creates_AT_with_mail_and_audit(setup):
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
+    candidature = apply(candidat, formation)
     assert (candidature.statut, candidature.type_traitement) == ("AT", "AC")
     assert candidature.type_traitement_valide
     assert [m.code for m in outbox()] == ["CANDIDATURE"]
@@ -118,7 +139,7 @@ def test_candidater_creates_AT_with_mail_and_audit(setup):
 def test_acces_direct_waits_for_validation(setup):
     candidat, *_ = setup
     formation = open_formation(code="L3", type_traitement="AD")
-    candidature = workflow.candidater(candidat, formation)
+    candidature = apply(candidat, formation)
     assert (candidature.type_traitement, candidature.type_traitement_valide) == ("AT", False)
 
 
@@ -138,15 +159,15 @@ def test_candidater_preconditions(setup, case, message):
         target = open_formation(code="OLD", date_debut_depot=TODAY - datetime.timedelta(days=40),
                                 date_fin_depot=TODAY - datetime.timedelta(days=1))
     elif case == "twice":
-        workflow.candidater(candidat, formation)
+        apply(candidat, formation)
     elif case == "limit":
         formation.commission.centre.nb_max_voeux = 1
         formation.commission.centre.save()
-        workflow.candidater(candidat, formation)
+        apply(candidat, formation)
         target = open_formation(code="M2", centre=formation.commission.centre)
     count = Candidature.select().count()
     with pytest.raises(workflow.WorkflowError, match=message) as refused:
-        workflow.candidater(candidat, target)
+        apply(candidat, target)
     assert Candidature.select().count() == count
     if case == "incomplete":
         assert refused.value.link == ("profile.adresse", {})
@@ -154,64 +175,65 @@ def test_candidater_preconditions(setup, case, message):
 
 def test_apply_again_after_cancelling(setup):
     candidat, formation, asked, q = setup
-    workflow.annuler(workflow.candidater(candidat, formation))
-    assert workflow.candidater(candidat, formation).statut == "AT"
+    workflow.annuler(me(candidat), apply(candidat, formation))
+    assert apply(candidat, formation).statut == "AT"
 
 
 def test_transmission_lists_what_is_missing(setup):
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
-    problems = [str(p) for p in workflow.transmission_problems(candidature)]
+    candidature = apply(candidat, formation)
+    problems = [str(p) for p in workflow.refusals("transmettre", me(candidat), candidature)]
     assert problems == ["Pièce manquante : Lettre de motivation.",
                         "Pièce manquante : Pièce d'identité.",
                         "Pièce manquante : Demande d'aménagement au titre du handicap.",
                         "Question sans réponse : En alternance ?"]
     with pytest.raises(workflow.WorkflowError, match="Lettre de motivation"):
-        workflow.transmettre(candidature)
+        workflow.transmettre(me(candidat), candidature)
     assert Candidature.get_by_id(candidature.id).statut == "AT"
 
 
 def test_shared_piece_serves_every_candidature_and_survives_cancellation(app, setup):
     candidat, formation, asked, q = setup
     first = ready_candidature(candidat, formation, asked, q)
-    second = workflow.candidater(candidat, open_formation(code="M2"))
+    second = apply(candidat, open_formation(code="M2"))
     rows = dict((p.code, r) for p, r in workflow.piece_rows(second))
     assert rows["ID"] is not None and rows["ID"].statut == "TR"
     assert rows["HANDI"].statut == "NC"
     own_file = dict((p.code, r) for p, r in workflow.piece_rows(first))["LM-M1AES"].fichier
     PieceCandidat.update(statut="AT").execute()  # keep "annuler" possible
-    workflow.annuler(first)
+    workflow.annuler(me(candidat), first)
     files = os.listdir(app.config["UPLOAD_FOLDER"])
     assert rows["ID"].fichier in files and own_file not in files
 
 
 def test_replacing_a_file_removes_the_old_one(app, setup):
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
-    first = workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "a.pdf").fichier
-    second = workflow.deposer_piece(candidature, asked["lettre"], PNG_BYTES, "b.png").fichier
+    candidature = apply(candidat, formation)
+    actor = me(candidat)
+    first = workflow.deposer_piece(actor, candidature, asked["lettre"], PDF_BYTES, "a.pdf").fichier
+    second = workflow.deposer_piece(actor, candidature, asked["lettre"], PNG_BYTES, "b.png").fichier
     assert os.listdir(app.config["UPLOAD_FOLDER"]) == [second]
     assert first != second and PieceCandidat.select().count() == 1
 
 
 def test_a_validated_piece_cannot_be_replaced(setup):
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
-    row = workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "a.pdf")
+    candidature = apply(candidat, formation)
+    row = workflow.deposer_piece(me(candidat), candidature, asked["lettre"], PDF_BYTES, "a.pdf")
     PieceCandidat.update(statut="VA").where(PieceCandidat.id == row.id).execute()
     with pytest.raises(workflow.WorkflowError, match="validée"):
-        workflow.deposer_piece(candidature, asked["lettre"], PNG_BYTES, "b.png")
+        workflow.deposer_piece(me(candidat), candidature, asked["lettre"], PNG_BYTES, "b.png")
 
 
 def test_a_crash_while_saving_leaves_no_file_and_no_row(app, setup, monkeypatch):
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
+    candidature = apply(candidat, formation)
 
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(workflow, "record", crash)
+    monkeypatch.setattr(workflow.content, "record", crash)
     with pytest.raises(RuntimeError):
-        workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "a.pdf")
+        workflow.deposer_piece(me(candidat), candidature, asked["lettre"], PDF_BYTES, "a.pdf")
     assert os.listdir(app.config["UPLOAD_FOLDER"]) == []
     assert PieceCandidat.select().count() == 0
 
@@ -225,9 +247,9 @@ def test_a_crash_while_saving_leaves_no_file_and_no_row(app, setup, monkeypatch)
 def test_bad_files_are_refused_and_nothing_is_written(app, setup, data, message):
     app.config["MAX_UPLOAD_MB"] = 1
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
+    candidature = apply(candidat, formation)
     with pytest.raises(workflow.WorkflowError, match=message):
-        workflow.deposer_piece(candidature, asked["lettre"], data, "x.pdf")
+        workflow.deposer_piece(me(candidat), candidature, asked["lettre"], data, "x.pdf")
     folder = app.config["UPLOAD_FOLDER"]
     assert not os.path.isdir(folder) or os.listdir(folder) == []
     assert PieceCandidat.select().count() == 0
@@ -236,18 +258,19 @@ def test_bad_files_are_refused_and_nothing_is_written(app, setup, data, message)
 def test_paper_formation_takes_no_upload(setup):
     candidat, *_ = setup
     formation = open_formation(code="ORTHO", demat=False)
-    candidature = workflow.candidater(candidat, formation)
+    candidature = apply(candidat, formation)
     with pytest.raises(workflow.WorkflowError, match="dossier papier"):
-        workflow.deposer_piece(candidature, pieces(formation)["lettre"], PDF_BYTES, "a.pdf")
-    assert "dossier papier" in str(workflow.transmission_problems(candidature)[0])
+        workflow.deposer_piece(me(candidat), candidature, pieces(formation)["lettre"],
+                               PDF_BYTES, "a.pdf")
+    assert "dossier papier" in str(workflow.refusals("transmettre", me(candidat), candidature)[0])
 
 
 def test_answers_are_checked(setup):
     candidat, formation, asked, q = setup
-    candidature = workflow.candidater(candidat, formation)
+    candidature = apply(candidat, formation)
     with pytest.raises(workflow.WorkflowError, match="oui ou par non"):
-        workflow.repondre(candidature, q, "peut-être")
+        workflow.repondre(me(candidat), candidature, q, "peut-être")
     choice = question(formation, kind="C")
     with pytest.raises(workflow.WorkflowError, match="réponses proposées"):
-        workflow.repondre(candidature, choice, "Juillet")
-    assert workflow.repondre(candidature, choice, "Juin").statut == "TR"
+        workflow.repondre(me(candidat), candidature, choice, "Juillet")
+    assert workflow.repondre(me(candidat), candidature, choice, "Juin").statut == "TR"

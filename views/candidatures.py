@@ -32,13 +32,15 @@ def asked_piece(candidature, piece_id):
     abort(404)
 
 
+def candidate_actor():
+    """The signed-in candidate, as the workflow's actor."""
+    return workflow.Actor.candidat(current_candidat())
+
+
 def flash_refusal(error):
     flash(str(error.message), "error")
 
 
-def decision_label(candidature):
-    avis = workflow.published_avis(candidature)
-    return codes.TYPE_AVIS.label(avis.type_avis) if avis else codes.AVIS_EN_ATTENTE
 
 
 @bp.app_errorhandler(413)
@@ -70,7 +72,8 @@ def candidater(formation_id):
     if formation is None:
         abort(404)
     try:
-        candidature = workflow.candidater(current_candidat(), formation)
+        candidat = current_candidat()
+        candidature = workflow.candidater(workflow.Actor.candidat(candidat), candidat, formation)
     except workflow.WorkflowError as error:
         flash_refusal(error)
         if error.link:
@@ -87,23 +90,16 @@ def candidater(formation_id):
 def detail(candidature_id):
     candidature = own_candidature(candidature_id)
     formation = candidature.formation
+    avis = workflow.published_avis(candidature)
     return render_template(
         "candidatures/detail.html", candidature=candidature, formation=formation,
         commission=formation.commission, codes=codes,
         pieces=workflow.piece_rows(candidature), questions=workflow.question_rows(candidature),
-        decision=decision_label(candidature), date_retour=workflow.date_retour(candidature),
-        transmission_problems=workflow.transmission_problems(candidature),
-        cancel_problems=workflow.cancel_problems(candidature),
-        editable=not _refused(workflow.check_pieces_editable, candidature),
+        decision=codes.TYPE_AVIS.label(avis.type_avis) if avis else codes.AVIS_EN_ATTENTE,
+        date_retour=workflow.date_retour(candidature),
+        date_confirmation=workflow.date_confirmation(candidature, avis),
+        refusals=workflow.refusals_by_action(candidate_actor(), candidature),
         max_upload_mb=storage.max_bytes() // (1024 * 1024))
-
-
-def _refused(check, candidature):
-    try:
-        check(candidature)
-    except workflow.WorkflowError as error:
-        return error
-    return None
 
 
 def _back_to_pieces(candidature):
@@ -120,7 +116,8 @@ def deposer(candidature_id, piece_id):
         flash(_("Choisissez un fichier à déposer."), "error")
         return _back_to_pieces(candidature)
     try:
-        workflow.deposer_piece(candidature, piece, storage.read_upload(upload), upload.filename)
+        workflow.deposer_piece(candidate_actor(), candidature, piece,
+                               storage.read_upload(upload), upload.filename)
     except workflow.WorkflowError as error:
         flash_refusal(error)
     else:
@@ -134,7 +131,7 @@ def non_concerne(candidature_id, piece_id):
     candidature = own_candidature(candidature_id)
     piece, _row = asked_piece(candidature, piece_id)
     try:
-        workflow.declarer_non_concerne(candidature, piece)
+        workflow.declarer_non_concerne(candidate_actor(), candidature, piece)
     except workflow.WorkflowError as error:
         flash_refusal(error)
     else:
@@ -149,7 +146,7 @@ def supprimer(candidature_id, piece_id):
     candidature = own_candidature(candidature_id)
     piece, _row = asked_piece(candidature, piece_id)
     try:
-        workflow.supprimer_piece(candidature, piece)
+        workflow.supprimer_piece(candidate_actor(), candidature, piece)
     except workflow.WorkflowError as error:
         flash_refusal(error)
     else:
@@ -185,7 +182,7 @@ def repondre(candidature_id, question_id):
     if question is None:
         abort(404)
     try:
-        workflow.repondre(candidature, question, request.form.get("reponse"))
+        workflow.repondre(candidate_actor(), candidature, question, request.form.get("reponse"))
     except workflow.WorkflowError as error:
         flash_refusal(error)
     else:
@@ -206,12 +203,13 @@ def dossier(candidature_id):
 @candidate_required
 def transmettre(candidature_id):
     candidature = own_candidature(candidature_id)
+    actor = candidate_actor()
     if request.method == "GET":
         return render_template("candidatures/confirmer.html", candidature=candidature,
                                action="transmettre",
-                               problems=workflow.transmission_problems(candidature))
+                               problems=workflow.refusals("transmettre", actor, candidature))
     try:
-        workflow.transmettre(candidature)
+        workflow.transmettre(actor, candidature)
     except workflow.WorkflowError as error:
         flash_refusal(error)
     else:
@@ -223,11 +221,13 @@ def transmettre(candidature_id):
 @candidate_required
 def annuler(candidature_id):
     candidature = own_candidature(candidature_id)
+    actor = candidate_actor()
     if request.method == "GET":
         return render_template("candidatures/confirmer.html", candidature=candidature,
-                               action="annuler", problems=workflow.cancel_problems(candidature))
+                               action="annuler",
+                               problems=workflow.refusals("annuler", actor, candidature))
     try:
-        workflow.annuler(candidature)
+        workflow.annuler(actor, candidature)
     except workflow.WorkflowError as error:
         flash_refusal(error)
         return redirect(url_for(".detail", candidature_id=candidature.id))

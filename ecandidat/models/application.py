@@ -51,7 +51,8 @@ class PieceCandidat(BaseModel):
     """A candidate's answer to a pièce justificative: a file or "non concerné".
 
     For a shared piece (PieceJustificative.partagee) candidature is NULL and the
-    one row serves every candidature of the candidate."""
+    one row serves every candidature of the candidate, except those transmitted:
+    each keeps its own copy of the row it was sent with (ecandidat.workflow.content)."""
     candidat = ForeignKeyField(Candidat, backref="pieces", on_delete="CASCADE")
     candidature = ForeignKeyField(Candidature, null=True, backref="pieces",
                                   on_delete="CASCADE")
@@ -64,6 +65,18 @@ class PieceCandidat(BaseModel):
     commentaire = TextField(null=True)
     updated_at = UTCDateTimeField(default=clock.now)
     statut_par = CharField(null=True)
+
+
+# One answer per piece: per candidature for its own rows (a transmitted
+# candidature's copies of shared pieces included), per candidate for shared rows.
+PieceCandidat.add_index(
+    PieceCandidat.index(PieceCandidat.candidature, PieceCandidat.piece, unique=True,
+                        where=SQL("candidature_id IS NOT NULL"))
+    .safe(True))
+PieceCandidat.add_index(
+    PieceCandidat.index(PieceCandidat.candidat, PieceCandidat.piece, unique=True,
+                        where=SQL("candidature_id IS NULL"))
+    .safe(True))
 
 
 class Avis(BaseModel):

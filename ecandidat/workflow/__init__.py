@@ -1,0 +1,32 @@
+"""Every state change of a candidature: checks, one transaction, audit row, mails.
+
+This is the only code that writes a candidature's statuses and what it contains.
+Views (candidate pages, console) and jobs call these functions with the Actor who
+acts, and show the WorkflowError messages.
+
+- core: Actor, WorkflowError, write transactions and row locks, file cleanup;
+- rules: the one table (action, actor kind) → allowed statuts, checks, effects;
+- engine: applies a rule in one transaction (conditional write, audit, mails);
+- queries: what is asked and provided, published avis, deadlines;
+- content: pieces and answers (and the copies of shared pieces);
+- transitions: candidater, transmettre, annuler."""
+from ecandidat.workflow.content import (declarer_non_concerne, deposer_piece, repondre,
+                                        supprimer_piece)
+from ecandidat.workflow.core import (CANDIDAT, JOB, USER, Actor, WorkflowError,
+                                     write_transaction)
+from ecandidat.workflow.queries import (date_confirmation, date_retour, has_avis,
+                                        live_candidatures, piece_rows, pieces_asked,
+                                        published_avis, published_avis_by_candidature,
+                                        question_rows, questions_asked)
+from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_action
+from ecandidat.workflow.transitions import (annuler, candidater, check_can_apply,
+                                            transmettre)
+
+__all__ = [
+    "CANDIDAT", "JOB", "USER", "Actor", "RULES", "Rule", "WorkflowError", "annuler",
+    "candidater", "check_can_apply", "date_confirmation", "date_retour",
+    "declarer_non_concerne", "deposer_piece", "has_avis", "live_candidatures", "may",
+    "piece_rows", "pieces_asked", "published_avis", "published_avis_by_candidature",
+    "question_rows", "questions_asked", "refusals", "refusals_by_action", "repondre",
+    "supprimer_piece", "transmettre", "write_transaction",
+]

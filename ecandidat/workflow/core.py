@@ -1,0 +1,103 @@
+"""What every workflow write stands on: who acts, refusals, write transactions with
+row locks, and removing replaced files only once nothing refers to them."""
+import dataclasses
+
+from peewee import SqliteDatabase
+
+from ecandidat import storage
+from ecandidat.db import database
+from ecandidat.models import Candidat, Candidature, PieceCandidat
+
+# Kinds of actors. The rules table (ecandidat.workflow.rules) is keyed on them.
+CANDIDAT, USER, JOB = "candidat", "user", "job"
+
+
+class WorkflowError(ValueError):
+    """A refused action; `message` is French, `link` an optional (endpoint, kwargs) to fix it."""
+
+    def __init__(self, message, link=None, link_label=None):
+        super().__init__(str(message))
+        self.message = message
+        self.link = link
+        self.link_label = link_label
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who performs an action: a candidate (id = Candidat.id), a console user
+    (id = User.id) or a scheduled job (id = its name). `label` is what the audit
+    trail and the candidature's "…_par" fields record."""
+    kind: str
+    id: object
+    label: str
+
+    @classmethod
+    def candidat(cls, candidat):
+        return cls(CANDIDAT, candidat.id, f"candidat:{candidat.compte.numero_dossier}")
+
+    @classmethod
+    def user(cls, user):
+        return cls(USER, user.id, f"user:{user.email}")
+
+    @classmethod
+    def job(cls, name):
+        return cls(JOB, name, f"job:{name}")
+
+
+def write_transaction():
+    """A transaction for a write that depends on what it reads.
+
+    SQLite: `BEGIN IMMEDIATE` takes the database's write lock at once (waiting up
+    to busy_timeout), so nothing read inside can change before the commit; a
+    deferred transaction would read, then fail with "database is locked" on its
+    first write. PostgreSQL: a READ COMMITTED transaction in which `locked()`
+    takes row locks. Inside another transaction it is a savepoint of that one."""
+    if isinstance(database.obj, SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
+def locked(query):
+    """`query` locking the rows it reads until the commit (PostgreSQL). FOR NO KEY
+    UPDATE does not block the inserts of rows that reference the locked one. On
+    SQLite the IMMEDIATE write transaction already keeps every other writer out."""
+    if isinstance(database.obj, SqliteDatabase):
+        return query
+    return query.for_update("FOR NO KEY UPDATE")
+
+
+def lock_candidature(candidature):
+    """Inside a write transaction: lock the candidate (whose shared pieces serve all
+    their candidatures), then the candidature — always in this order, so two
+    transactions never wait on each other — and load the candidature's committed
+    state into `candidature`. Returns it."""
+    locked(Candidat.select(Candidat.id).where(Candidat.id == candidature.candidat_id)).get()
+    fresh = locked(Candidature.select().where(Candidature.id == candidature.id)).get()
+    # Update the caller's instance (keeping its loaded formation) rather than
+    # handing back another object that would load its relations again.
+    candidature.__data__.update(fresh.__data__)
+    candidature._dirty.clear()
+    return candidature
+
+
+def lock_candidat(candidat):
+    """Inside a write transaction: lock the candidate's row (see `lock_candidature`)."""
+    locked(Candidat.select(Candidat.id).where(Candidat.id == candidat.id)).get()
+
+
+def delete_files_after_commit(names):
+    """Once the current transaction commits, remove those stored files that no
+    row refers to any more (a transmitted candidature's copy of a shared piece
+    may still refer to a replaced file). A rollback keeps them all."""
+    names = [name for name in names if name]
+    if names:
+        database.after_commit(lambda: delete_unreferenced(names))
+
+
+def delete_unreferenced(names):
+    """Remove the stored files among `names` that no row refers to."""
+    used = {row.fichier for row in PieceCandidat.select(PieceCandidat.fichier)
+            .where(PieceCandidat.fichier.in_(names))}
+    for name in names:
+        if name not in used:
+            storage.delete_stored(name)

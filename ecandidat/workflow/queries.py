@@ -1,0 +1,103 @@
+"""What a candidature is asked and has provided, its published avis, its deadlines."""
+import datetime
+
+from ecandidat import clock
+from ecandidat.models import (Avis, Candidature, PieceCandidat, PieceJustificative, Question,
+                              ReponseQuestion)
+
+
+def _scope_filter(model, formation):
+    """Items asked of every formation, of the formation's centre, or of the formation."""
+    centre_id = formation.commission.centre_id
+    return (model.actif
+            & ((model.centre.is_null() & model.formation.is_null())
+               | (model.centre == centre_id) | (model.formation == formation.id)))
+
+
+def pieces_asked(formation):
+    """The active pièces justificatives of a formation, in display order."""
+    query = PieceJustificative.select().where(
+        _scope_filter(PieceJustificative, formation)
+        & (PieceJustificative.type_traitement.is_null()
+           | (PieceJustificative.type_traitement == formation.type_traitement)))
+    return list(query.order_by(PieceJustificative.ordre, PieceJustificative.id))
+
+
+def questions_asked(formation):
+    query = Question.select().where(_scope_filter(Question, formation))
+    return list(query.order_by(Question.ordre, Question.id))
+
+
+def piece_rows(candidature):
+    """[(PieceJustificative, PieceCandidat or None)] for a candidature, in order.
+
+    A piece is answered by the candidature's own row. A shared piece (partagee)
+    is answered once per candidate (candidature NULL) for all their candidatures,
+    unless the candidature has its own row for it: the copy made when it was
+    transmitted (see `content.freeze_shared_pieces`), which then wins."""
+    pieces = pieces_asked(candidature.formation)
+    provided = PieceCandidat.select().where(
+        (PieceCandidat.candidature == candidature.id)
+        | ((PieceCandidat.candidat == candidature.candidat_id)
+           & PieceCandidat.candidature.is_null()))
+    own, shared = {}, {}
+    for row in provided:
+        (shared if row.candidature_id is None else own)[row.piece_id] = row
+    return [(piece, own.get(piece.id) or (shared.get(piece.id) if piece.partagee else None))
+            for piece in pieces]
+
+
+def question_rows(candidature):
+    """[(Question, ReponseQuestion or None)] for a candidature, in order."""
+    questions = questions_asked(candidature.formation)
+    answers = {a.question_id: a for a in
+               ReponseQuestion.select().where(ReponseQuestion.candidature == candidature.id)}
+    return [(q, answers.get(q.id)) for q in questions]
+
+
+def published_avis_by_candidature(candidatures):
+    """{candidature id: its last validated avis} in one query (candidates see no other)."""
+    ids = [c.id for c in candidatures]
+    latest = {}
+    if ids:
+        for avis in (Avis.select().where(Avis.candidature.in_(ids), Avis.valide)
+                     .order_by(Avis.id)):
+            latest[avis.candidature_id] = avis
+    return latest
+
+
+def published_avis(candidature):
+    return published_avis_by_candidature([candidature]).get(candidature.id)
+
+
+def live_candidatures(candidat):
+    return Candidature.select().where(Candidature.candidat == candidat.id,
+                                      Candidature.date_annulation.is_null())
+
+
+def has_avis(candidature):
+    return Avis.select().where(Avis.candidature == candidature.id).exists()
+
+
+# --- Deadlines: computed here only (pages, PDFs, mails and checks read them) ----------
+
+def date_retour(candidature):
+    """The return deadline: a manual extension wins over the formation's date."""
+    return candidature.date_retour_manuelle or candidature.formation.date_retour
+
+
+def date_confirmation(candidature, avis=None):
+    """The confirmation deadline, or None while it is unknown: the manual date; else,
+    when the formation gives a délai, that many days after the day (in the
+    institution's zone) the avis was validated — `avis` or the published one; else
+    the formation's date de confirmation."""
+    if candidature.date_confirmation_manuelle:
+        return candidature.date_confirmation_manuelle
+    formation = candidature.formation
+    if formation.delai_confirmation:
+        avis = avis or published_avis(candidature)
+        if avis is None or avis.valide_le is None:
+            return None
+        return clock.local(avis.valide_le).date() + datetime.timedelta(
+            days=formation.delai_confirmation)
+    return formation.date_confirmation

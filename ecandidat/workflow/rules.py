@@ -1,0 +1,159 @@
+"""The one table of what may happen to a candidature: (action, actor kind) → Rule.
+
+A Rule says from which statuts du dossier the action starts, what else must
+hold, and what it does to the candidature (new statut, dates set to now, a field
+set to the actor's label, mails). `refusals()` reads it for the pages ("may this
+actor do X now?", e.g. the candidature page's buttons); `transitions.run()`
+applies it inside the write transaction, on the locked, committed state.
+
+To add an action (the commission's: statut RE/CO/IN/AT, type de traitement,
+avis…), add a row for its actor kind and call `transitions.run()` with the
+action's own writes, if any."""
+import dataclasses
+
+from flask_babel import format_date, lazy_gettext as _l
+
+from ecandidat import clock
+from ecandidat.workflow.core import CANDIDAT, WorkflowError
+from ecandidat.workflow.queries import date_retour, has_avis, piece_rows, question_rows
+
+AT, RE, CO, IN = "AT", "RE", "CO", "IN"  # codes.STATUT_DOSSIER
+EDITABLE = frozenset({AT, IN})  # the candidate may change the content: not sent, or sent back
+
+
+@dataclasses.dataclass(frozen=True)
+class Mail:
+    """A mail an action queues: to the candidate, or, when `alert` names a
+    Commission flag, to the commission if that flag is on."""
+    code: str
+    alert: str = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    statuts: frozenset        # statuts du dossier the action starts from
+    refused: object           # the refusal (French) in any other statut
+    checks: tuple = ()        # more preconditions: check(candidature, today) -> [messages]
+    statut: str = None        # the statut du dossier it leads to (None: unchanged)
+    dates: tuple = ()         # Candidature fields set to now
+    by: str = None            # Candidature field set to the actor's label
+    mails: tuple = ()         # Mail values, queued in the same transaction
+    cancelled: object = _l("Cette candidature est annulée.")  # refusal once cancelled
+
+    def changes_candidature(self):
+        return bool(self.statut or self.dates or self.by)
+
+
+# --- Preconditions ---------------------------------------------------------------------
+
+def pieces_online(candidature, today):
+    if not candidature.formation.demat:
+        return [_l("Cette formation se candidate par dossier papier : les pièces ne se "
+                   "déposent pas en ligne.")]
+    return []
+
+
+def transmitted_online(candidature, today):
+    if not candidature.formation.demat:
+        return [_l("Cette formation se candidate par dossier papier : téléchargez votre "
+                   "dossier et envoyez-le par courrier.")]
+    return []
+
+
+def before_date_retour(candidature, today):
+    if today > date_retour(candidature):
+        return [_l("La date limite de retour (%(date)s) est dépassée.",
+                   date=format_date(date_retour(candidature), "dd/MM/yyyy"))]
+    return []
+
+
+def nothing_missing(candidature, today):
+    problems = []
+    for piece, row in piece_rows(candidature):
+        if row is None or row.statut not in ("TR", "VA", "NC"):
+            problems.append(_l("Pièce manquante : %(piece)s.", piece=piece.libelle))
+    for question, answer in question_rows(candidature):
+        if question.obligatoire and (answer is None or answer.statut == "AT"):
+            problems.append(_l("Question sans réponse : %(question)s", question=question.libelle))
+    return problems
+
+
+def without_avis(candidature, today):
+    if has_avis(candidature):
+        return [_l("Un avis a été rendu sur cette candidature : elle ne peut plus être "
+                   "annulée.")]
+    return []
+
+
+# --- The table ---------------------------------------------------------------------------
+
+_SENT = _l("Votre candidature a été transmise : elle ne peut plus être modifiée.")
+_PIECE = Rule(EDITABLE, _SENT, checks=(pieces_online, before_date_retour))
+
+RULES = {
+    ("deposer_piece", CANDIDAT): _PIECE,
+    ("non_concerne", CANDIDAT): _PIECE,
+    ("supprimer_piece", CANDIDAT): _PIECE,
+    ("repondre", CANDIDAT): Rule(EDITABLE, _SENT, checks=(before_date_retour,)),
+    ("transmettre", CANDIDAT): Rule(
+        EDITABLE, _l("Votre candidature a déjà été transmise."),
+        checks=(transmitted_online, before_date_retour, nothing_missing),
+        statut=RE, dates=("date_transmission", "date_reception", "date_modification_statut"),
+        mails=(Mail("STATUT_RE"), Mail("COMMISSION_ALERT_TRANSMISSION", "alerte_transmission"))),
+    # An untransmitted file may still be withdrawn after the date de retour.
+    ("annuler", CANDIDAT): Rule(
+        frozenset({AT}), _l("Une candidature transmise ne peut plus être annulée."),
+        cancelled=_l("Cette candidature est déjà annulée."), checks=(without_avis,),
+        dates=("date_annulation",), by="annulee_par",
+        mails=(Mail("CANDIDATURE_ANNULATION"),
+               Mail("COMMISSION_ALERT_ANNULATION", "alerte_annulation"))),
+}
+
+def actions(kind):
+    """The actions an actor of this kind may ever take, in table order."""
+    return [action for action, actor_kind in RULES if actor_kind == kind]
+
+
+def rule_for(action, actor):
+    rule = RULES.get((action, actor.kind))
+    if rule is None:
+        raise WorkflowError(_l("Cette action ne vous est pas permise."))
+    return rule
+
+
+def refusals(action, actor, candidature, today=None):
+    """Why `actor` may not do `action` to `candidature` now, as French messages
+    (empty: allowed). Stops at the first unmet condition, except the last check,
+    which may list several things (e.g. every missing piece)."""
+    rule = RULES.get((action, actor.kind))
+    if rule is None:
+        return [_l("Cette action ne vous est pas permise.")]
+    if actor.kind == CANDIDAT and candidature.candidat_id != actor.id:
+        return [_l("Cette candidature n'est pas la vôtre.")]
+    if candidature.date_annulation is not None:
+        return [rule.cancelled]
+    if candidature.statut not in rule.statuts:
+        return [rule.refused]
+    today = today or clock.today()
+    for check in rule.checks:
+        problems = check(candidature, today)
+        if problems:
+            return problems
+    return []
+
+
+def refusals_by_action(actor, candidature, today=None):
+    """{action: refusals} for every action of the actor's kind (for a page's buttons)."""
+    return {action: refusals(action, actor, candidature, today)
+            for action in actions(actor.kind)}
+
+
+def may(action, actor, candidature, today=None):
+    return not refusals(action, actor, candidature, today)
+
+
+def check(action, actor, candidature, today=None):
+    """Raise WorkflowError with the first refusal, if any."""
+    problems = refusals(action, actor, candidature, today)
+    if problems:
+        raise WorkflowError(problems[0])
