@@ -1,4 +1,5 @@
 """Candidate pages of a candidature: apply, pieces, transmit, cancel, downloads, privacy."""
+import datetime
 import html
 import io
 
@@ -6,7 +7,7 @@ import pytest
 
 from conftest import sign_in
 from ecandidat import workflow
-from ecandidat.models import Candidature, PieceCandidat
+from ecandidat.models import Avis, Candidature, Formation, PieceCandidat
 from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
 
 
@@ -203,3 +204,14 @@ def test_anonymous_visitors_are_sent_to_connexion(app, applicant, offer):
             ("get", "/candidatures/"), ("post", f"/candidatures/candidater/{formation.id}")]:
         response = getattr(anonymous, method)(url)
         assert response.status_code == 302 and "/connexion" in response.headers["Location"], url
+
+
+def test_the_page_shows_the_confirmation_deadline_the_domain_computes(applicant, offer):
+    """A délai de confirmation counts from the day the favourable avis was published."""
+    formation, asked, q = offer
+    Formation.update(delai_confirmation=8).where(Formation.id == formation.id).execute()
+    Avis.create(candidature=applicant.candidature, type_avis="FA", valide=True,
+                valide_le=datetime.datetime(2025, 6, 1, 10, 0, tzinfo=datetime.timezone.utc))
+    page = text(applicant.get(f"/candidatures/{applicant.candidature.id}"))
+    assert "Date de confirmation" in page and "09/06/2025" in page
+    assert "Favorable" in page

@@ -3,15 +3,20 @@
 Allowed actions write one audit row and exactly the expected mails; refused
 ones change nothing, files included; the rules table says which is which."""
 import datetime
+import io
 import os
 
 import pytest
+from playhouse.migrate import SchemaMigrator
+from playhouse.schema_diff import diff_models
+from pypdf import PdfReader
 
 from conftest import outbox
-from ecandidat import clock, workflow
+from ecandidat import clock, db, storage, workflow
+from ecandidat.models import (ALL_MODELS, AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
+                              ReponseQuestion, User)
+from ecandidat.pdf import dossier_pdf
 from ecandidat.workflow import rules
-from ecandidat.models import (AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
-                              ReponseQuestion)
 from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
 
 TODAY = clock.today()
@@ -274,3 +279,185 @@ def test_answers_are_checked(setup):
     with pytest.raises(workflow.WorkflowError, match="réponses proposées"):
         workflow.repondre(me(candidat), candidature, choice, "Juillet")
     assert workflow.repondre(me(candidat), candidature, choice, "Juin").statut == "TR"
+
+
+# --- A transmitted candidature keeps the shared pieces it was sent with -------------------
+
+def transmitted_and_open(candidat, formation, asked, q):
+    """The first candidature transmitted, a second one (to another formation) still open."""
+    first = ready_candidature(candidat, formation, asked, q)
+    workflow.transmettre(me(candidat), first)
+    second = apply(candidat, open_formation(code="M2"))
+    return first, second
+
+
+def files_of(candidature):
+    return {p.code: (r.fichier, r.nom_original, r.statut) if r else None
+            for p, r in workflow.piece_rows(candidature)}
+
+
+def pdf_pages(data):
+    """Each page's text and images: what the commission reads."""
+    return [(page.extract_text(), [image.data for image in page.images])
+            for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_replacing_a_shared_piece_elsewhere_leaves_the_transmitted_one_unchanged(app, setup):
+    candidat, formation, asked, q = setup
+    first, second = transmitted_and_open(candidat, formation, asked, q)
+    sent, sent_pdf = files_of(first), pdf_pages(dossier_pdf(first))
+
+    new_id = workflow.deposer_piece(me(candidat), second, asked["identite"], PDF_BYTES,
+                                    "nouvelle-carte.pdf")
+    workflow.deposer_piece(me(candidat), second, asked["handicap"], PDF_BYTES, "amenagement.pdf")
+
+    assert files_of(first) == sent
+    assert pdf_pages(dossier_pdf(first)) == sent_pdf
+    assert files_of(second)["ID"] == (new_id.fichier, "nouvelle-carte.pdf", "TR")
+    on_disk = set(os.listdir(app.config["UPLOAD_FOLDER"]))
+    assert sent["ID"][0] in on_disk and new_id.fichier in on_disk
+
+
+def test_deleting_a_shared_piece_elsewhere_keeps_the_transmitted_file(app, setup):
+    candidat, formation, asked, q = setup
+    first, second = transmitted_and_open(candidat, formation, asked, q)
+    sent = files_of(first)
+    workflow.supprimer_piece(me(candidat), second, asked["identite"])
+    assert files_of(second)["ID"] is None
+    assert files_of(first) == sent
+    assert sent["ID"][0] in os.listdir(app.config["UPLOAD_FOLDER"])
+    with open(storage.stored_path(sent["ID"][0]), "rb") as handle:
+        assert handle.read() == PNG_BYTES
+
+
+def test_sent_back_incomplete_the_candidature_follows_the_shared_piece_again(app, setup):
+    candidat, formation, asked, q = setup
+    first, second = transmitted_and_open(candidat, formation, asked, q)
+    old = files_of(first)["ID"][0]
+    put_in_state(first, "IN")
+    first = Candidature.get_by_id(first.id)
+    workflow.deposer_piece(me(candidat), first, asked["identite"], PDF_BYTES, "carte.pdf")
+    assert files_of(first)["ID"] == files_of(second)["ID"]
+    assert files_of(first)["ID"][1] == "carte.pdf"
+    assert old not in os.listdir(app.config["UPLOAD_FOLDER"])  # nothing refers to it now
+    workflow.transmettre(me(candidat), first)
+    assert PieceCandidat.get(PieceCandidat.candidature == first.id,
+                             PieceCandidat.piece == asked["identite"]).nom_original == "carte.pdf"
+
+
+def test_a_file_shared_with_a_transmitted_candidature_outlives_the_cancelled_one(app, setup):
+    """Cancelling removes the candidature's own files, never one another row uses."""
+    candidat, formation, asked, q = setup
+    first, second = transmitted_and_open(candidat, formation, asked, q)
+    Candidature.update(statut="AT").where(Candidature.id == first.id).execute()
+    first = Candidature.get_by_id(first.id)
+    kept = files_of(first)["ID"][0]
+    workflow.annuler(me(candidat), first)
+    assert kept in os.listdir(app.config["UPLOAD_FOLDER"])
+    assert files_of(second)["ID"][0] == kept
+
+
+# --- The actor -------------------------------------------------------------------------
+
+def test_actions_are_audited_under_their_actor_and_other_actors_are_refused(setup, make_compte):
+    candidat, formation, asked, q = setup
+    candidature = apply(candidat, formation)
+    assert AuditLog.get().actor == f"candidat:{candidat.compte.numero_dossier}"
+    user = User.create(email="gestion@example.org", nom="G", prenom="G", role="admin")
+    job = workflow.Actor.job("desistement")
+    assert workflow.Actor.user(user).label == "user:gestion@example.org"
+    intruder = complete_candidat(make_compte(email="intrus@example.org")[0])
+    for actor, message in ((workflow.Actor.user(user), "pas permise"),
+                           (job, "pas permise"),
+                           (me(intruder), "n'est pas la vôtre")):
+        assert not workflow.may("annuler", actor, candidature)
+        with pytest.raises(workflow.WorkflowError, match=message):
+            workflow.annuler(actor, candidature)
+    with pytest.raises(workflow.WorkflowError, match="n'est pas la vôtre"):
+        workflow.candidater(me(intruder), candidat, open_formation(code="M2"))
+    assert Candidature.get_by_id(candidature.id).date_annulation is None
+
+
+def test_the_rules_table_drives_the_effects(setup, monkeypatch):
+    """A row added to the table is applied as it says: statut, dates, actor field, mails."""
+    candidat, formation, asked, q = setup
+    candidature = ready_candidature(candidat, formation, asked, q)
+    user = workflow.Actor.user(User.create(email="g@example.org", nom="G", prenom="G",
+                                           role="admin"))
+    monkeypatch.setitem(rules.RULES, ("declarer_complet", workflow.USER), rules.Rule(
+        frozenset({"AT"}), "non", statut="CO", dates=("date_complet",),
+        by="confirmation_par", mails=(rules.Mail("STATUT_CO"),)))
+    assert workflow.refusals_by_action(user, candidature) == {"declarer_complet": []}
+    workflow.engine.run("declarer_complet", user, candidature)
+    saved = Candidature.get_by_id(candidature.id)
+    assert (saved.statut, saved.confirmation_par) == ("CO", "user:g@example.org")
+    assert saved.date_complet is not None
+    assert outbox()[-1].code == "STATUT_CO"
+    assert AuditLog.select().order_by(AuditLog.id.desc()).get().actor == "user:g@example.org"
+    with pytest.raises(workflow.WorkflowError, match="non"):
+        workflow.engine.run("declarer_complet", user, saved)
+
+
+# --- Deadlines -----------------------------------------------------------------------
+
+def test_date_retour_manual_date_wins(setup):
+    candidat, formation, asked, q = setup
+    candidature = apply(candidat, formation)
+    assert workflow.date_retour(candidature) == formation.date_retour
+    candidature.date_retour_manuelle = TODAY + datetime.timedelta(days=90)
+    assert workflow.date_retour(candidature) == TODAY + datetime.timedelta(days=90)
+
+
+def test_date_confirmation_manual_then_delai_then_formation(setup):
+    candidat, formation, asked, q = setup
+    candidature = apply(candidat, formation)
+    assert workflow.date_confirmation(candidature) is None
+    formation.date_confirmation = TODAY + datetime.timedelta(days=60)
+    assert workflow.date_confirmation(candidature) == TODAY + datetime.timedelta(days=60)
+
+    formation.date_confirmation, formation.delai_confirmation = None, 8
+    assert workflow.date_confirmation(candidature) is None  # no validated avis yet
+    # Validated at 23:30 UTC on the 1st of June: already the 2nd in Paris.
+    validated = datetime.datetime(2025, 6, 1, 23, 30, tzinfo=datetime.timezone.utc)
+    Avis.create(candidature=candidature, type_avis="FA", valide=True, valide_le=validated)
+    assert workflow.date_confirmation(candidature) == datetime.date(2025, 6, 10)
+
+    candidature.date_confirmation_manuelle = datetime.date(2025, 7, 1)
+    assert workflow.date_confirmation(candidature) == datetime.date(2025, 7, 1)
+
+
+# --- Migration 0002 on existing data -----------------------------------------------------
+
+def test_migration_keeps_one_answer_per_piece_and_copies_shared_pieces(app, setup):
+    """Rows written before 0002: duplicates from concurrent uploads, and a transmitted
+    candidature reading the shared row. The migration keeps the latest duplicate and
+    gives the transmitted candidature its copy, then adds the unique indexes."""
+    candidat, formation, asked, q = setup
+    sent = Candidature.create(candidat=candidat, formation=formation, statut="RE")
+    other = Candidature.create(candidat=candidat, formation=open_formation(code="M2"))
+    database = db.database.obj
+    for name in ("piece_candidat_candidature_id_piece_id", "piece_candidat_candidat_id_piece_id"):
+        database.execute_sql(f'DROP INDEX "{name}"')
+    try:
+        def row(**fields):
+            return PieceCandidat.create(candidat=candidat, statut="TR", **fields)
+        row(candidature=sent, piece=asked["lettre"], fichier="old.pdf")
+        kept = row(candidature=sent, piece=asked["lettre"], fichier="new.pdf")
+        row(piece=asked["identite"], fichier="old-id.png")
+        shared = row(piece=asked["identite"], fichier="id.png", nom_original="carte.png")
+        migration = next(m for m in db.migration_runner().migrations()
+                         if m.name.startswith("0002")).load()
+        migration.up(SchemaMigrator.from_database(database), database)
+    finally:  # the unique indexes back for the next tests, whatever happened
+        for index in PieceCandidat._meta.fields_to_index():
+            if index._where is not None:
+                database.execute(index)  # declared with IF NOT EXISTS
+
+    assert [r.id for r in PieceCandidat.select().where(
+        PieceCandidat.piece == asked["lettre"])] == [kept.id]
+    assert PieceCandidat.select().where(PieceCandidat.candidature.is_null()).count() == 1
+    copy = PieceCandidat.get(PieceCandidat.candidature == sent.id,
+                             PieceCandidat.piece == asked["identite"])
+    assert (copy.fichier, copy.nom_original, copy.id != shared.id) == ("id.png", "carte.png", True)
+    assert not PieceCandidat.select().where(PieceCandidat.candidature == other.id).exists()
+    assert not diff_models(database, list(ALL_MODELS))

@@ -1,0 +1,154 @@
+"""Actions that arrive at the same time, in real threads with a database connection
+each (SQLite file database in WAL mode, or PostgreSQL): exactly one of competing
+transitions happens, with its one audit row and its mails; uploads leave one row
+and one file per piece."""
+import os
+import threading
+
+import pytest
+
+from conftest import outbox
+from ecandidat import workflow
+from ecandidat.db import database
+from ecandidat.models import AuditLog, Candidature, PieceCandidat
+from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
+
+
+def race(app, *actions):
+    """Run each action in its own thread (own app context, own connection), all
+    released together; returns what each returned, or the exception it raised."""
+    barrier = threading.Barrier(len(actions))
+    results = [None] * len(actions)
+
+    def worker(index, action):
+        with app.app_context(), database.connection_context():
+            barrier.wait()
+            try:
+                results[index] = action()
+            except Exception as error:  # the test looks at what each got
+                results[index] = error
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results
+
+
+def refused(results):
+    unexpected = [r for r in results if isinstance(r, Exception)
+                  and not isinstance(r, workflow.WorkflowError)]
+    assert not unexpected, unexpected
+    return [r for r in results if isinstance(r, workflow.WorkflowError)]
+
+
+@pytest.fixture
+def world(app, make_compte):
+    compte, _ = make_compte()
+    candidat = complete_candidat(compte)
+    formation = open_formation()
+    return candidat, workflow.Actor.candidat(candidat), formation, pieces(formation)
+
+
+def ready(world, code=None):
+    """A candidature with everything provided, ready to be transmitted."""
+    candidat, actor, formation, asked = world
+    if code:
+        formation = open_formation(code=code)
+        asked = dict(asked, lettre=pieces(formation)["lettre"])
+    q = question(formation)
+    candidature = workflow.candidater(actor, candidat, formation)
+    workflow.deposer_piece(actor, candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
+    workflow.deposer_piece(actor, candidature, asked["identite"], PNG_BYTES, "id.png")
+    workflow.declarer_non_concerne(actor, candidature, asked["handicap"])
+    workflow.repondre(actor, candidature, q, "oui")
+    return candidature
+
+
+def fresh(candidature):
+    """Another instance of the row, as each request would load its own."""
+    return Candidature.get_by_id(candidature.id)
+
+
+def files_match_rows(app):
+    """Every stored file is referenced by a row, and every row's file exists."""
+    folder = app.config["UPLOAD_FOLDER"]
+    on_disk = {name for name in os.listdir(folder) if not name.endswith(".part")}
+    referenced = {r.fichier for r in PieceCandidat.select() if r.fichier}
+    assert on_disk == referenced
+    return on_disk
+
+
+def test_four_simultaneous_transmissions_happen_once(app, world):
+    candidat, actor, formation, asked = world
+    candidature = ready(world)
+    mails_before = len(outbox())
+    results = race(app, *[lambda: workflow.transmettre(actor, fresh(candidature))] * 4)
+    assert len(refused(results)) == 3
+    assert fresh(candidature).statut == "RE"
+    assert AuditLog.select().where(AuditLog.action == "transmettre").count() == 1
+    assert [m.code for m in outbox()[mails_before:]] == ["STATUT_RE",
+                                                         "COMMISSION_ALERT_TRANSMISSION"]
+    # Each candidature keeps one copy of each shared piece, whoever won.
+    assert PieceCandidat.select().where(PieceCandidat.candidature == candidature.id).count() == 3
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_transmit_and_cancel_at_once_end_in_one_coherent_state(app, world, round_):
+    candidat, actor, formation, asked = world
+    candidature = ready(world, code=f"R{round_}")
+    own_files = {r.fichier for r in PieceCandidat.select().where(
+        PieceCandidat.candidature == candidature.id) if r.fichier}
+    results = race(app, lambda: workflow.transmettre(actor, fresh(candidature)),
+                   lambda: workflow.annuler(actor, fresh(candidature)))
+    assert len(refused(results)) == 1
+    final = fresh(candidature)
+    actions = [a.action for a in AuditLog.select().where(
+        AuditLog.table == "candidature", AuditLog.record_id == candidature.id,
+        AuditLog.action.in_(["transmettre", "annuler"]))]
+    on_disk = files_match_rows(app)
+    if final.date_annulation is None:
+        assert (final.statut, actions) == ("RE", ["transmettre"])
+        assert own_files <= on_disk
+        assert PieceCandidat.select().where(PieceCandidat.candidature == candidature.id).count()
+    else:
+        assert (final.statut, actions) == ("AT", ["annuler"])
+        assert not own_files & on_disk
+        assert not PieceCandidat.select().where(
+            PieceCandidat.candidature == candidature.id).exists()
+
+
+@pytest.mark.parametrize("piece_key", ["lettre", "identite"])
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "replacement"])
+def test_two_uploads_of_the_same_piece_leave_one_row_and_one_file(app, world, piece_key,
+                                                                  existing):
+    candidat, actor, formation, asked = world
+    candidature = workflow.candidater(actor, candidat, formation)
+    other = workflow.candidater(actor, candidat, open_formation(code="M2"))
+    piece = asked[piece_key]
+    if existing:
+        workflow.deposer_piece(actor, candidature, piece, PDF_BYTES, "avant.pdf")
+    # A shared piece is uploaded from two candidatures, an own piece twice from one.
+    targets = (candidature, other if piece.partagee else candidature)
+    results = race(app, *[lambda c=c, n=n: workflow.deposer_piece(actor, fresh(c), piece,
+                                                                    PNG_BYTES, n)
+                          for c, n in zip(targets, ("un.png", "deux.png"))])
+    refused(results)
+    rows = list(PieceCandidat.select().where(PieceCandidat.piece == piece.id))
+    assert len(rows) == 1 and rows[0].nom_original in ("un.png", "deux.png")
+    assert files_match_rows(app) == {rows[0].fichier}
+
+
+def test_replacing_a_shared_piece_while_another_candidature_is_transmitted(app, world):
+    """The transmitted candidature keeps one version of the piece, and its file."""
+    candidat, actor, formation, asked = world
+    candidature = ready(world)
+    other = workflow.candidater(actor, candidat, open_formation(code="M2"))
+    results = race(app, lambda: workflow.transmettre(actor, fresh(candidature)),
+                   lambda: workflow.deposer_piece(actor, fresh(other), asked["identite"],
+                                                  PDF_BYTES, "nouvelle.pdf"))
+    assert not refused(results)
+    sent = {p.code: r for p, r in workflow.piece_rows(fresh(candidature))}["ID"]
+    assert sent.candidature_id == candidature.id
+    assert sent.fichier in files_match_rows(app)
