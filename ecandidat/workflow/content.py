@@ -27,6 +27,9 @@ from ecandidat.workflow.rules import check
 PIECE_FIELDS = ("statut", "nom_original")
 COPIED_FIELDS = ("statut", "fichier", "nom_original", "type_mime", "taille", "commentaire",
                  "updated_at", "statut_par")
+# A conditional write that found the row changed (the locks make it a safety net).
+_CONFLICT = _l("Cette pièce vient d'être modifiée par ailleurs : rechargez la page et "
+               "recommencez.")
 
 
 def _asked(candidature, piece):
@@ -144,10 +147,6 @@ def _create(candidature, piece, values):
         # The partial unique indexes keep one answer per piece; the transaction
         # is rolled back (the caller removes the new file).
         raise WorkflowError(_CONFLICT) from None
-
-
-_CONFLICT = _l("Cette pièce vient d'être modifiée par ailleurs : rechargez la page et "
-               "recommencez.")
 
 
 def freeze_shared_pieces(candidature):
