@@ -6,7 +6,6 @@
 Measures: `referential load` on an empty schema and again (idempotent reload), and the
 dossier PDF of a candidature with three uploaded pieces (median of several renders).
 """
-import datetime
 import os
 import statistics
 import sys
@@ -16,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app import create_app  # noqa: E402
-from ecandidat import db, workflow  # noqa: E402
+from ecandidat import clock, db, workflow  # noqa: E402
 from ecandidat.models import CompteCandidat, Formation  # noqa: E402
 from ecandidat.pdf import dossier_pdf  # noqa: E402
 from ecandidat.referential.loader import load_referential  # noqa: E402
@@ -47,13 +46,16 @@ def main():
         formation = Formation.get_or_none(Formation.code == "BENCH") or open_formation("BENCH")
         asked = pieces(formation)
         compte = CompteCandidat.create(
-            numero_dossier=f"B{datetime.datetime.now():%H%M%S}X", nom="BENCH", prenom="Léa",
+            numero_dossier=f"B{clock.now():%H%M%S}X", nom="BENCH", prenom="Léa",
             email=f"bench-{time.time_ns()}@example.org", password_hash=hash_password("x" * 12),
             valide=True)
-        candidature = workflow.candidater(complete_candidat(compte), formation)
-        workflow.deposer_piece(candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
-        workflow.deposer_piece(candidature, asked["identite"], PNG_BYTES, "identite.png")
-        workflow.deposer_piece(candidature, asked["handicap"], PDF_BYTES, "amenagement.pdf")
+        candidat = complete_candidat(compte)
+        actor = workflow.Actor.candidat(candidat)
+        candidature = workflow.candidater(actor, candidat, formation)
+        workflow.deposer_piece(actor, candidature, asked["lettre"], PDF_BYTES, "lettre.pdf")
+        workflow.deposer_piece(actor, candidature, asked["identite"], PNG_BYTES, "identite.png")
+        workflow.deposer_piece(actor, candidature, asked["handicap"], PDF_BYTES,
+                               "amenagement.pdf")
         runs = [timed(lambda: dossier_pdf(candidature))[0] for _ in range(5)]
         print(f"{'dossier PDF (3 pieces), median':32} {statistics.median(runs):6.2f} s")
 
