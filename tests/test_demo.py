@@ -56,6 +56,16 @@ def test_demo_command_prints_the_generated_passwords(runner):
     assert "mot de passe inchangé" in again.output
 
 
+def test_demo_tells_how_to_reset_a_lost_password(runner):
+    first = runner.invoke(args=["demo"])
+    assert "set-password" not in first.output
+    again = runner.invoke(args=["demo"])
+    assert "flask --app app users set-password --email ADRESSE" in again.output
+    email = "admin@example.org"
+    reset = runner.invoke(args=["users", "set-password", "--email", email])
+    assert reset.exit_code == 0 and f"Mot de passe de {email} : " in reset.output
+
+
 def test_demo_accounts_open_the_console(app, client):
     report = create_demo()
     email, _, password = next(a for a in report.accounts if a[1] == "admin")

@@ -8,6 +8,7 @@ from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.helpers import is_form_submitted
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from peewee import IntegrityError
+from wtforms import SelectField
 from wtforms.validators import ValidationError
 
 from ecandidat.db import database
@@ -52,7 +53,9 @@ class ConsoleModelView(ModelView):
     `allow_create`, `allow_edit` and `allow_delete` say what the view offers;
     a read-only user (lecture_seule) gets none of them, on the server too
     (Flask-Admin's create, edit, delete and action views check can_*).
-    `labels` adds or overrides French labels of this view's fields."""
+    `labels` adds or overrides French labels of this view's fields; `choices`
+    maps a coded field to its (code, label) list: a select in the form, the
+    label in lists and details (the peewee backend ignores form_choices)."""
     roles = ("admin",)
     # Flask-WTF's form: its one CSRF token (Flask-Admin's SecureForm would add a
     # second one and every save would fail), and text refusing control characters.
@@ -61,6 +64,7 @@ class ConsoleModelView(ModelView):
     can_view_details = True
     allow_create = allow_edit = allow_delete = True
     labels = {}
+    choices = {}
 
     def __init__(self, model, *args, **kwargs):
         self.column_labels = {**LABELS, **self.labels}
@@ -68,6 +72,12 @@ class ConsoleModelView(ModelView):
                      if name in model._meta.fields}
         for name, extra in (self.form_args or {}).items():
             form_args.setdefault(name, {}).update(extra)
+        self.form_overrides = dict(self.form_overrides or {})
+        self.column_choices = dict(self.column_choices or {})
+        for name, options in self.choices.items():
+            self.form_overrides[name] = SelectField
+            form_args[name]["choices"] = options
+            self.column_choices.setdefault(name, [o for o in options if o[0]])
         self.form_args = form_args
         super().__init__(model, *args, **kwargs)
 

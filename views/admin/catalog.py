@@ -41,8 +41,7 @@ class FormationView(ConsoleModelView):
     column_searchable_list = ("code", "libelle", "mots_cles")
     column_filters = ("actif", "demat")
     column_default_sort = "libelle"
-    column_choices = {"type_traitement": TRAITEMENT_CHOICES}
-    form_choices = {"type_traitement": TRAITEMENT_CHOICES}
+    choices = {"type_traitement": TRAITEMENT_CHOICES}
 
     def get_query(self):
         # The list shows the type de diplôme and the commission: load them with the rows.
@@ -58,8 +57,7 @@ class PieceView(ConsoleModelView):
     column_default_sort = "ordre"
     column_descriptions = {"centre": _l("Vide avec la formation vide : demandée pour toutes "
                                         "les formations.")}
-    column_choices = {"type_traitement": TRAITEMENT_CHOICES}
-    form_choices = {"type_traitement": [("", _l("Tous"))] + TRAITEMENT_CHOICES}
+    choices = {"type_traitement": [("", _l("Tous"))] + TRAITEMENT_CHOICES}
     # Stored file names: the model file is uploaded elsewhere, never typed in.
     form_excluded_columns = ("fichier_modele", "fichier_modele_nom")
 

@@ -35,14 +35,13 @@ class UserView(ConsoleModelView):
     column_details_exclude_list = SECRET_COLUMNS
     column_export_exclude_list = SECRET_COLUMNS
     column_searchable_list = ("email", "nom", "prenom")
-    column_choices = {"role": ROLE.choices()}
+    choices = {"role": ROLE.choices()}
     column_filters = (FilterEqual(User.role, _l("Rôle"), options=ROLE.choices()),
                       "actif", "lecture_seule")
     column_default_sort = "email"
     form_columns = ("email", "nom", "prenom", "role", "actif", "lecture_seule",
                     "must_change_password")
     form_excluded_columns = SECRET_COLUMNS + ("created_at",)
-    form_choices = {"role": ROLE.choices()}
     form_args = {"email": {"validators": [
         Email(_l("Cette adresse mail n'est pas valide.")),
         Length(max=254, message=_l("L'adresse mail est trop longue."))]}}
