@@ -48,8 +48,6 @@ class UserView(ConsoleModelView):
     form_extra_fields = {"scope_centre": centre_field(),
                          "scope_commissions": commissions_field(),
                          "new_password": password_field()}
-    form_rules = ("email", "nom", "prenom", "role", "scope_centre", "scope_commissions",
-                  "new_password", "actif", "lecture_seule", "must_change_password")
 
     def create_form(self, obj=None):
         return _with_choices(super().create_form(obj))
