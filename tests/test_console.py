@@ -259,3 +259,20 @@ def test_deleting_a_user_takes_its_memberships_only(app, admin_client):
     assert response.status_code == 200
     assert not User.select().where(User.id == member.id).exists()
     assert Commission.select().count() == 1
+
+
+def test_a_row_used_between_the_check_and_the_delete_is_kept(app, admin_client, make_compte,
+                                                            monkeypatch):
+    """The database's foreign key is the last word: a candidature written after the
+    check makes the delete fail cleanly, with nothing deleted and no audit row."""
+    from views.admin import deletion
+    formation = open_formation()
+
+    def check_then_race(instance):
+        candidature_for(formation, make_compte)
+        return None
+    monkeypatch.setattr(deletion, "delete_problem", check_then_race)
+    response = admin_client.post("/admin/formation/delete/", data={"id": formation.id},
+                                 follow_redirects=True)
+    assert "vient d'être utilisé ailleurs" in flashes(response.get_data(as_text=True))
+    assert Formation.select().count() == 1 and AuditLog.select().count() == 0

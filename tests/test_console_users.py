@@ -13,7 +13,8 @@ OTHER_STRONG = "trois chats gris sur le toit"
 
 def user_form(user=None, **fields):
     data = {"email": user.email if user else "nouveau@example.org",
-            "nom": user.nom if user else "Durand", "prenom": (user.prenom if user else "") or "Alix",
+            "nom": user.nom if user else "Durand",
+            "prenom": (user.prenom if user else "") or "Alix",
             "role": user.role if user else "admin", "actif": "y"}
     data.update(fields)
     return {k: v for k, v in data.items() if v is not None}

@@ -1,6 +1,4 @@
 """`flask demo` builds the guide's offer, open today, and can run twice."""
-import datetime
-
 from ecandidat import clock
 from ecandidat.demo import create_demo
 from ecandidat.models import (Campagne, Centre, Commission, Formation, PieceJustificative,

@@ -32,7 +32,8 @@ def test_duplicate_email_is_refused(app):
 def test_console_views_refuse_other_roles(app, client):
     Centre.create(code="DSS", libelle="UFR Droit")
     create_user("g@example.org", "gestionnaire", scope="DSS", password="une phrase de passe solide")
-    client.post("/admin/login", data={"email": "g@example.org", "password": "une phrase de passe solide"})
+    client.post("/admin/login",
+                data={"email": "g@example.org", "password": "une phrase de passe solide"})
     response = client.get("/admin/user/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
 

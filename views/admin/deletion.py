@@ -13,6 +13,7 @@ import datetime
 from collections import Counter
 
 from flask_babel import gettext as _, lazy_gettext as _l
+from peewee import IntegrityError
 
 from ecandidat import clock
 from ecandidat.audit import record
@@ -145,13 +146,19 @@ def delete_problem(instance):
 def delete_row(instance, actor):
     """Delete `instance` alone (never recursively) with its audit row, or raise
     DeleteRefused. Cascading link rows are removed in the same transaction."""
-    with database.atomic():
-        problem = delete_problem(instance)
-        if problem:
-            raise DeleteRefused(problem)
-        before = dict(instance.__data__)  # raw column values, foreign keys as ids
-        for field, referencing in type(instance)._meta.backrefs.items():
-            if (field.on_delete or "").upper() == "CASCADE":
-                referencing.delete().where(field == instance._pk).execute()
-        record(actor, "console_suppression", instance, before, None)
-        instance.delete_instance(recursive=False)
+    try:
+        with database.atomic():
+            problem = delete_problem(instance)
+            if problem:
+                raise DeleteRefused(problem)
+            before = dict(instance.__data__)  # raw column values, foreign keys as ids
+            for field, referencing in type(instance)._meta.backrefs.items():
+                if (field.on_delete or "").upper() == "CASCADE":
+                    referencing.delete().where(field == instance._pk).execute()
+            record(actor, "console_suppression", instance, before, None)
+            instance.delete_instance(recursive=False)
+    except IntegrityError:
+        # A row pointing at it was written between the check and the delete: the
+        # database's foreign key refused, and nothing was deleted.
+        raise DeleteRefused(_("« %(nom)s » vient d'être utilisé ailleurs : il n'a pas été "
+                              "supprimé.", nom=str(instance))) from None
