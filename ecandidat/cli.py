@@ -78,11 +78,17 @@ def demo_command():
         report = create_demo()
     click.echo(f"Campagne : {report.campagne}")
     click.echo(f"Formations : {report.formations}")
+    existing = False
     for email, role, password in report.accounts:
         if password:
             click.echo(f"Compte {role} : {email} / mot de passe : {password}")
         else:
+            existing = True
             click.echo(f"Compte {role} : {email} (existant, mot de passe inchangé)")
+    if existing:
+        click.echo("Mot de passe perdu ? Pour en choisir un nouveau (généré et affiché si "
+                   "--password est omis) :\n"
+                   "  flask --app app users set-password --email ADRESSE [--password MOT_DE_PASSE]")
 
 
 @users_cli.command("create")
@@ -90,7 +96,8 @@ def demo_command():
 @click.option("--role", required=True, type=click.Choice(["admin", "gestionnaire", "commission"]))
 @click.option("--scope", "scope", default=None,
               help="Code du centre (gestionnaire) ou de la commission (membre).")
-@click.option("--password", default=None, help="Généré et affiché s'il est omis.")
+@click.option("--password", default=None,
+              help="Généré et affiché s'il est omis ; au moins 12 caractères, difficile à deviner.")
 @click.option("--nom", default="")
 @click.option("--prenom", default="")
 def users_create(email, role, scope, password, nom, prenom):
@@ -104,6 +111,22 @@ def users_create(email, role, scope, password, nom, prenom):
     except UserError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Utilisateur créé : {user.email} ({role}) / mot de passe : {password}")
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", default=None,
+              help="Généré et affiché s'il est omis ; au moins 12 caractères, difficile à deviner.")
+def users_set_password(email, password):
+    """Choisit (ou génère) le mot de passe d'un utilisateur ; ses sessions se terminent."""
+    from ecandidat.users import UserError, set_password
+
+    try:
+        with db.database.connection_context():
+            user, password = set_password(email, password)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Mot de passe de {user.email} : {password}")
 
 
 def register_cli(app):

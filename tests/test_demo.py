@@ -1,6 +1,4 @@
 """`flask demo` builds the guide's offer, open today, and can run twice."""
-import datetime
-
 from ecandidat import clock
 from ecandidat.demo import create_demo
 from ecandidat.models import (Campagne, Centre, Commission, Formation, PieceJustificative,
@@ -54,6 +52,16 @@ def test_demo_command_prints_the_generated_passwords(runner):
     assert "admin@example.org / mot de passe : " in result.output
     again = runner.invoke(args=["demo"])
     assert "mot de passe inchangé" in again.output
+
+
+def test_demo_tells_how_to_reset_a_lost_password(runner):
+    first = runner.invoke(args=["demo"])
+    assert "set-password" not in first.output
+    again = runner.invoke(args=["demo"])
+    assert "flask --app app users set-password --email ADRESSE" in again.output
+    email = "admin@example.org"
+    reset = runner.invoke(args=["users", "set-password", "--email", email])
+    assert reset.exit_code == 0 and f"Mot de passe de {email} : " in reset.output
 
 
 def test_demo_accounts_open_the_console(app, client):

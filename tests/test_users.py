@@ -18,12 +18,12 @@ def test_gestionnaire_needs_an_existing_centre(runner):
     assert result.exit_code != 0
     assert "centre existant" in result.output
     Centre.create(code="DSS", libelle="UFR Droit")
-    create_user("g@example.org", "gestionnaire", scope="DSS", password="x" * 12)
+    create_user("g@example.org", "gestionnaire", scope="DSS", password="une phrase de passe solide")
     assert GestionnaireCentre.select().count() == 1
 
 
 def test_duplicate_email_is_refused(app):
-    create_user("a@example.org", "admin", password="p" * 12)
+    create_user("a@example.org", "admin", password="une phrase de passe solide")
     with pytest.raises(UserError, match="existe déjà"):
         create_user("A@example.org", "admin")
     assert CommissionMembre.select().count() == 0
@@ -31,14 +31,15 @@ def test_duplicate_email_is_refused(app):
 
 def test_console_views_refuse_other_roles(app, client):
     Centre.create(code="DSS", libelle="UFR Droit")
-    create_user("g@example.org", "gestionnaire", scope="DSS", password="motdepasse-long")
-    client.post("/admin/login", data={"email": "g@example.org", "password": "motdepasse-long"})
+    create_user("g@example.org", "gestionnaire", scope="DSS", password="une phrase de passe solide")
+    client.post("/admin/login",
+                data={"email": "g@example.org", "password": "une phrase de passe solide"})
     response = client.get("/admin/user/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
 
 
 def test_wrong_password_is_refused_without_detail(app, client):
-    create_user("a@example.org", "admin", password="bon-mot-de-passe")
+    create_user("a@example.org", "admin", password="une phrase de passe solide")
     response = client.post("/admin/login", data={"email": "a@example.org", "password": "mauvais"})
     assert response.status_code == 200
     assert "Adresse mail ou mot de passe incorrect." in response.get_data(as_text=True)

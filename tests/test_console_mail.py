@@ -1,0 +1,106 @@
+"""Mail templates edited in the console: checked when saved (syntax, variables
+of the code), previewed with sample values, tied to their code."""
+import re
+
+import pytest
+
+from ecandidat.mail import ensure_templates, template_for
+from ecandidat.mail_defaults import DEFAULT_TEMPLATES
+from ecandidat.mail_templates import VARIABLES, check, preview
+from ecandidat.models import MailTemplate
+from test_console import console_login, flashes, page_text
+
+
+@pytest.fixture
+def template(app, client):
+    ensure_templates()
+    console_login(client)
+    return MailTemplate.get(MailTemplate.code == "CANDIDATURE")
+
+
+def edit(client, template, **fields):
+    data = {"libelle": template.libelle, "sujet": template.sujet, "corps": template.corps,
+            "actif": "y"}
+    data.update(fields)
+    return client.post(f"/admin/mailtemplate/edit/?id={template.id}", data=data)
+
+
+def field_errors(page, name):
+    """The error texts shown under one field."""
+    block = page.split(f'name="{name}"', 1)[1].split('class="form-group', 1)[0]
+    return " ".join(re.findall(r'class="(?:invalid-feedback|help-block)[^"]*"[^>]*>(.*?)<',
+                               block, re.S) + re.findall(r"<li>(.*?)</li>", block))
+
+
+def test_every_default_template_passes_the_check(app):
+    assert set(VARIABLES) == set(DEFAULT_TEMPLATES)
+    for code, (_, sujet, corps) in DEFAULT_TEMPLATES.items():
+        assert check(code, sujet, corps) == {}, code
+
+
+def test_the_variables_of_a_code_are_those_the_workflow_passes(app, make_compte, monkeypatch):
+    """The CANDIDATURE mail is queued with exactly the declared variables."""
+    from ecandidat import mail, workflow
+    from factories import complete_candidat, open_formation
+    passed = {}
+
+    def spy(code, to, variables):
+        passed[code] = set(variables)
+        return mail.queue_mail(code, to, variables)
+    monkeypatch.setattr(workflow, "queue_mail", spy)
+    compte, _ = make_compte()
+    workflow.candidater(complete_candidat(compte), open_formation())
+    assert passed["CANDIDATURE"] == set(VARIABLES["CANDIDATURE"])
+
+
+def test_an_unknown_variable_is_refused_with_its_name(app, client, template):
+    response = edit(client, template, corps="Bonjour {{ prenom }}, votre {{ moyenne }}.")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "moyenne" in field_errors(page, "corps")
+    assert "Variable inconnue" in flashes(page)
+    assert MailTemplate.get_by_id(template.id).corps == template.corps
+
+
+def test_a_syntax_error_is_refused(app, client, template):
+    response = edit(client, template, sujet="Votre candidature {{ formation }")
+    page = response.get_data(as_text=True)
+    assert "Erreur de syntaxe ligne 1" in field_errors(page, "sujet")
+    assert MailTemplate.get_by_id(template.id).sujet == template.sujet
+
+
+def test_unsafe_expressions_are_refused(app, client, template):
+    response = edit(client, template, corps="{{ nom.__class__.__mro__ }}")
+    assert "ne peut pas être rendu" in flashes(response.get_data(as_text=True))
+
+
+def test_a_valid_template_is_saved_and_sent_so(app, client, template):
+    response = edit(client, template, sujet="Candidature : {{ formation }}",
+                    corps="Bonjour {{ prenom }} {{ nom }} ({{ numero_dossier }}).")
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    assert template_for("CANDIDATURE") == ("Candidature : {{ formation }}",
+                                           "Bonjour {{ prenom }} {{ nom }} ({{ numero_dossier }}).")
+
+
+def test_the_edit_page_previews_with_sample_values(app, client, template):
+    page = page_text(client, f"/admin/mailtemplate/edit/?id={template.id}")
+    subject, _ = preview("CANDIDATURE", template.sujet, template.corps)
+    assert "Aperçu avec des valeurs d'exemple" in page and subject in page
+    assert "{{ date_retour }}" in page  # the list of variables
+    response = edit(client, template, corps="Essai pour {{ prenom }}", _preview="Prévisualiser")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Essai pour Camille" in page
+    assert MailTemplate.get_by_id(template.id).corps == template.corps  # not saved
+
+
+def test_the_code_is_not_editable_and_templates_are_not_created_or_deleted(app, client,
+                                                                            template):
+    page = page_text(client, f"/admin/mailtemplate/edit/?id={template.id}")
+    assert 'name="code"' not in page
+    edit(client, template, code="AUTRE")
+    assert MailTemplate.get_by_id(template.id).code == "CANDIDATURE"
+    count = MailTemplate.select().count()
+    client.post("/admin/mailtemplate/new/", data={"code": "X", "libelle": "x", "sujet": "x",
+                                                  "corps": "x"})
+    client.post("/admin/mailtemplate/delete/", data={"id": template.id})
+    assert MailTemplate.select().count() == count

@@ -1,0 +1,236 @@
+"""The base of every console model view: who may open it, one CSRF token,
+read-only users refused on the server, French labels and French errors with
+their reason, and deletes that never cascade into candidatures."""
+from flask import flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import save_inline
+from flask_admin.helpers import is_form_submitted
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
+from peewee import IntegrityError
+from wtforms import SelectField
+from wtforms.validators import ValidationError
+
+from ecandidat.db import database
+from ecandidat.models import FormationDateError, User
+from ecandidat.users import UserError
+from forms.base import BaseForm
+from views.admin.deletion import DeleteRefused, delete_row
+from views.admin.labels import LABELS
+from views.helpers import signed_in
+
+# A unique value already taken, per field (others get the generic message).
+UNIQUE_MESSAGES = {"email": _l("Cette adresse mail est déjà utilisée.")}
+CSRF_MESSAGE = _l("Le formulaire a expiré ou ne vient pas de cette page : rechargez la page "
+                  "et renvoyez-le.")
+
+
+class FieldErrors(ValueError):
+    """A save refused by a view's own check: {field name: French message}."""
+
+    def __init__(self, errors):
+        super().__init__(" ".join(str(m) for m in errors.values()))
+        self.errors = errors
+
+
+def console_user():
+    """The signed-in console user, or None (candidates are not console users)."""
+    return signed_in(User)
+
+
+def console_actor():
+    return f"user:{console_user().email}"
+
+
+def read_only():
+    user = console_user()
+    return user is None or user.lecture_seule
+
+
+class ConsoleModelView(ModelView):
+    """Base of every console view: declares the roles allowed to open it.
+
+    `allow_create`, `allow_edit` and `allow_delete` say what the view offers;
+    a read-only user (lecture_seule) gets none of them, on the server too
+    (Flask-Admin's create, edit, delete and action views check can_*).
+    `labels` adds or overrides French labels of this view's fields; `choices`
+    maps a coded field to its (code, label) list: a select in the form, the
+    label in lists and details (the peewee backend ignores form_choices)."""
+    roles = ("admin",)
+    # Flask-WTF's form: its one CSRF token (Flask-Admin's SecureForm would add a
+    # second one and every save would fail), and text refusing control characters.
+    form_base_class = BaseForm
+    page_size = 50
+    can_view_details = True
+    allow_create = allow_edit = allow_delete = True
+    labels = {}
+    choices = {}
+
+    def __init__(self, model, *args, **kwargs):
+        self.column_labels = {**LABELS, **self.labels}
+        form_args = {name: {"label": label} for name, label in self.column_labels.items()
+                     if name in model._meta.fields}
+        for name, extra in (self.form_args or {}).items():
+            form_args.setdefault(name, {}).update(extra)
+        self.form_overrides = dict(self.form_overrides or {})
+        self.column_choices = dict(self.column_choices or {})
+        for name, options in self.choices.items():
+            self.form_overrides[name] = SelectField
+            form_args[name]["choices"] = options
+            self.column_choices.setdefault(name, [o for o in options if o[0]])
+        self.form_args = form_args
+        super().__init__(model, *args, **kwargs)
+
+    # --- access ------------------------------------------------------------------
+
+    def is_accessible(self):
+        user = console_user()
+        return user is not None and user.role in self.roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if console_user() is None:
+            return redirect(url_for("admin.login", next=request.full_path))
+        flash(_("Vous n'avez pas accès à cet écran."), "error")
+        return redirect(url_for("admin.index"))
+
+    @property
+    def can_create(self):
+        return self.allow_create and not read_only()
+
+    @property
+    def can_edit(self):
+        return self.allow_edit and not read_only()
+
+    @property
+    def can_delete(self):
+        return self.allow_delete and not read_only()
+
+    def is_action_allowed(self, name):
+        return not read_only() and super().is_action_allowed(name)
+
+    # --- saving --------------------------------------------------------------------
+
+    def validate_form(self, form):
+        """An invalid model form still reaches create_model/update_model, which
+        show its errors with their reason: Flask-Admin would only flash
+        "Failed to save record." """
+        valid = super().validate_form(form)
+        if valid or not is_form_submitted() or not self._is_model_form(form):
+            return valid
+        form.console_invalid = True
+        return True
+
+    def _is_model_form(self, form):
+        return isinstance(form, (self._create_form_class, self._edit_form_class))
+
+    def create_model(self, form):
+        return self._save(form, self.model(), is_created=True)
+
+    def update_model(self, form, model):
+        return bool(self._save(form, model, is_created=False))
+
+    def _save(self, form, model, is_created):
+        if getattr(form, "console_invalid", False):
+            flash(invalid_form_message(form), "error")
+            return False
+        try:
+            with database.atomic():
+                form.populate_obj(model)
+                self._on_model_change(form, model, is_created)
+                model.save(force_insert=is_created)
+                save_inline(form, model)
+                self.after_save(form, model, is_created)
+        except (FieldErrors, UserError, FormationDateError, ValidationError,
+                IntegrityError) as error:
+            show_save_error(form, model, error)
+            return False
+        self.after_model_change(form, model, is_created)
+        return model
+
+    def after_save(self, form, model, is_created):
+        """Hook run in the save's transaction once the row is written."""
+
+    # --- deleting ------------------------------------------------------------------
+
+    def delete_model(self, model):
+        try:
+            delete_row(model, console_actor())
+        except DeleteRefused as refused:
+            flash(str(refused.message), "error")
+            return False
+        return True
+
+    @action("delete", _l("Supprimer"),
+            _l("Supprimer les lignes sélectionnées ? Ce qui est utilisé par des candidatures "
+               "ne sera pas supprimé."))
+    def action_delete(self, ids):
+        pk = getattr(self.model, self._primary_key)
+        deleted = 0
+        for model in self.get_query().where(pk.in_(ids)):
+            if self.delete_model(model):
+                deleted += 1
+        if deleted:
+            flash(ngettext("%(num)s ligne supprimée.", "%(num)s lignes supprimées.", deleted),
+                  "success")
+
+
+def invalid_form_message(form):
+    """One French message listing each faulty field with its reason."""
+    parts = []
+    for name, errors in form.errors.items():
+        if name == "csrf_token":
+            return str(CSRF_MESSAGE)
+        field = getattr(form, name, None)
+        label = field.label.text if field is not None else name
+        parts.append(f"{label} : {' '.join(str(e) for e in _flat(errors))}")
+    return _("Enregistrement impossible. %(raisons)s", raisons=" ; ".join(parts))
+
+
+def _flat(errors):
+    for error in errors:
+        if isinstance(error, (list, tuple)):
+            yield from _flat(error)
+        elif isinstance(error, dict):
+            for nested in error.values():
+                yield from _flat(nested)
+        else:
+            yield error
+
+
+def show_save_error(form, model, error):
+    """Put a refused save's reason next to its field(s) and in a French flash."""
+    if isinstance(error, (FieldErrors, FormationDateError)):
+        field_errors = {name: str(message) for name, message in error.errors.items()}
+    elif isinstance(error, UserError):
+        field_errors = {error.field: str(error.message)}
+    elif isinstance(error, IntegrityError):
+        field_errors = _integrity_errors(model)
+    else:
+        field_errors = {None: str(error)}
+    for name, message in field_errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message]
+    flash(_("Enregistrement impossible. %(raisons)s",
+            raisons=" ".join(field_errors.values())), "error")
+
+
+def _integrity_errors(model):
+    """Which unique value is already taken (looked up again: the database's
+    message differs between SQLite and PostgreSQL), else a general reason."""
+    model_class = type(model)
+    pk = model_class._meta.primary_key
+    for field in model_class._meta.sorted_fields:
+        if not field.unique or field is pk:
+            continue
+        value = getattr(model, field.name)
+        query = model_class.select().where(field == value)
+        if model._pk is not None:
+            query = query.where(pk != model._pk)
+        if value is not None and query.exists():
+            label = LABELS.get(field.name, field.name)
+            return {field.name: str(UNIQUE_MESSAGES.get(field.name) or _(
+                "« %(champ)s » : cette valeur est déjà utilisée par un autre enregistrement.",
+                champ=label))}
+    return {None: _("Une valeur obligatoire manque ou fait référence à un élément qui "
+                    "n'existe plus.")}

@@ -1,0 +1,61 @@
+"""Console home, login and logout."""
+from flask import flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from ecandidat.accounts import normalise_email
+from ecandidat.codes import ROLE
+from ecandidat.models import User
+from ecandidat.security import check_password
+from forms.console import ConsoleLoginForm
+from views.admin.base import console_user
+from views.helpers import safe_next_url
+from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, failed_login, identifier_key,
+                          limiter)
+
+
+def authenticate(email, password):
+    """The active console user with this address and password, or None.
+
+    The password is verified even when the address has no account (against a
+    dummy hash) or the account is inactive, so the answer time tells nothing."""
+    user = User.get_or_none(User.email == normalise_email(email))
+    matches = check_password(user.password_hash if user else None, password)
+    if user is None or not matches or not user.actif:
+        return None
+    return user
+
+
+class ConsoleIndexView(AdminIndexView):
+    """Home of the console; anonymous visitors get the login form."""
+
+    @expose("/")
+    def index(self):
+        if console_user() is None:
+            return redirect(url_for(".login", next=request.full_path))
+        return self.render("admin/console_index.html",
+                           role_label=ROLE.label(console_user().role))
+
+    @expose("/login", methods=("GET", "POST"))
+    @limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
+    @limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("email"), methods=["POST"],
+                   deduct_when=failed_login)
+    def login(self):
+        form = ConsoleLoginForm()
+        if form.validate_on_submit():
+            user = authenticate(form.email.data, form.password.data)
+            if user is not None:
+                login_user(user)
+                return redirect(safe_next_url(request.args.get("next"), url_for(".index")))
+            flash(_("Adresse mail ou mot de passe incorrect."), "error")
+        return self.render("admin/login.html", form=form)
+
+    @expose("/logout", methods=("POST",))
+    def logout(self):
+        user = console_user()
+        if user is not None:
+            user.rotate_session_token()
+            user.save()
+        logout_user()
+        return redirect(url_for(".login"))
