@@ -39,18 +39,24 @@ def test_every_default_template_passes_the_check(app):
 
 
 def test_the_variables_of_a_code_are_those_the_workflow_passes(app, make_compte, monkeypatch):
-    """The CANDIDATURE mail is queued with exactly the declared variables."""
+    """The workflow's mails are queued with exactly the declared variables."""
     from ecandidat import mail, workflow
+    from ecandidat.workflow import engine
     from factories import complete_candidat, open_formation
     passed = {}
 
     def spy(code, to, variables):
         passed[code] = set(variables)
         return mail.queue_mail(code, to, variables)
-    monkeypatch.setattr(workflow, "queue_mail", spy)
+    monkeypatch.setattr(engine, "queue_mail", spy)
     compte, _ = make_compte()
-    workflow.candidater(complete_candidat(compte), open_formation())
-    assert passed["CANDIDATURE"] == set(VARIABLES["CANDIDATURE"])
+    candidat = complete_candidat(compte)
+    actor = workflow.Actor.candidat(candidat)
+    candidature = workflow.candidater(actor, candidat, open_formation())
+    workflow.annuler(actor, candidature)
+    assert {"CANDIDATURE", "CANDIDATURE_ANNULATION"} <= set(passed)
+    for code, names in passed.items():
+        assert names == set(VARIABLES[code]), code
 
 
 def test_an_unknown_variable_is_refused_with_its_name(app, client, template):
