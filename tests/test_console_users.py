@@ -2,6 +2,8 @@
 CLI with the candidates' policy, secrets never shown, deactivation signs out."""
 import re
 
+import pytest
+
 from ecandidat.models import Centre, CommissionMembre, GestionnaireCentre, User
 from ecandidat.security import check_password
 from ecandidat.users import create_user
@@ -125,6 +127,27 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(app, client):
     # …and cannot sign in again.
     response = other_client.post("/admin/login", data={"email": other.email, "password": STRONG})
     assert response.status_code == 200 and other_client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"actif": None}, "désactiver votre propre compte"),
+    ({"role": "commission"}, "retirer votre propre rôle d'administrateur"),
+    ({"lecture_seule": "y"}, "en lecture seule"),
+])
+def test_an_administrator_cannot_lock_themselves_out(app, client, change, reason):
+    me = console_login(client)
+    response = client.post(f"/admin/user/edit/?id={me.id}", data=user_form(me, **change))
+    assert reason in flashes(response.get_data(as_text=True))
+    saved = User.get_by_id(me.id)
+    assert saved.actif and saved.role == "admin" and not saved.lecture_seule
+    assert client.get("/admin/").status_code == 200
+
+
+def test_an_administrator_cannot_delete_their_own_account(app, client):
+    me = console_login(client)
+    response = client.post("/admin/user/delete/", data={"id": me.id}, follow_redirects=True)
+    assert "supprimer votre propre compte" in flashes(response.get_data(as_text=True))
+    assert User.select().where(User.id == me.id).exists()
 
 
 # --- CLI ------------------------------------------------------------------------------

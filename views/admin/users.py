@@ -4,7 +4,7 @@ gestionnaire, commissions for a member), password set or reset here.
 The password hash and the session token are never shown: not in the list, the
 details, the search, the filters nor the form. Setting a password or
 deactivating the user rotates the session token (every open session ends)."""
-from flask import request
+from flask import flash, request
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms.validators import Email, Length
@@ -14,7 +14,7 @@ from ecandidat.codes import ROLE
 from ecandidat.models import Centre, Commission, CommissionMembre, GestionnaireCentre, User
 from ecandidat.users import UserError, apply_password, check_scope, new_password, set_scope
 from forms.console import centre_field, commissions_field, password_field
-from views.admin.base import ConsoleModelView
+from views.admin.base import ConsoleModelView, console_user
 
 SECRET_COLUMNS = ("password_hash", "session_token")
 # The fields of ecandidat.users' refusals → this form's fields.
@@ -72,6 +72,8 @@ class UserView(ConsoleModelView):
                 from refused
 
     def _check_and_apply(self, form, model, is_created):
+        if not is_created and model.id == console_user().id:
+            check_own_account(model)
         model.email = normalise_email(model.email)
         centre = (Centre.get_or_none(Centre.id == form.scope_centre.data)
                   if form.scope_centre.data else None)
@@ -91,6 +93,25 @@ class UserView(ConsoleModelView):
 
     def after_save(self, form, model, is_created):
         set_scope(model, *form.chosen_scope)
+
+    def delete_model(self, model):
+        if model.id == console_user().id:
+            flash(_("Vous ne pouvez pas supprimer votre propre compte."), "error")
+            return False
+        return super().delete_model(model)
+
+
+def check_own_account(model):
+    """An administrator editing their own account cannot lock themselves out of the
+    console: another administrator must do it."""
+    if not model.actif:
+        raise UserError(_("Vous ne pouvez pas désactiver votre propre compte."), "actif")
+    if model.role != "admin":
+        raise UserError(_("Vous ne pouvez pas retirer votre propre rôle d'administrateur."),
+                        "role")
+    if model.lecture_seule:
+        raise UserError(_("Vous ne pouvez pas mettre votre propre compte en lecture seule."),
+                        "lecture_seule")
 
 
 def _with_choices(form):
