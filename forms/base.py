@@ -2,11 +2,17 @@
 
 Every text a person types is refused when it carries NUL or another control
 character (PostgreSQL rejects NUL outright, the others hide text), with a French
-message next to the field. Tab and line breaks stay allowed."""
+message next to the field. Tab and line breaks stay allowed.
+
+The form checks its own CSRF token (see `views.form_view`): a token that has
+expired or is missing fails the form like any other field, with a French reason
+shown above it, and the page comes back with what was typed."""
 import re
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -15,6 +21,10 @@ CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\ufff
 CONTROL_CHARACTER_MESSAGE = _l(
     "Ce champ contient des caractères invisibles non autorisés (caractères de contrôle) : "
     "retapez le texte sans le copier-coller.")
+# Whatever Flask-WTF's reason (token expired, missing, session cookie gone…), the
+# person can do one thing: check the page and send it again.
+CSRF_MESSAGE = _l("Votre session a expiré ou le formulaire n'a pas pu être vérifié : "
+                  "vérifiez les informations saisies et renvoyez le formulaire.")
 
 
 def has_control_characters(value):
@@ -26,10 +36,24 @@ def reject_control_characters(form, field):
         raise ValidationError(CONTROL_CHARACTER_MESSAGE)
 
 
+class FrenchCSRF(_FlaskFormCSRF):
+    """Flask-WTF's token check, with its English reason replaced by a French one
+    shown above the form (the token field itself is hidden)."""
+
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError as error:
+            flash(str(CSRF_MESSAGE), "error")
+            raise ValidationError(CSRF_MESSAGE) from error
+
+
 class BaseForm(FlaskForm):
     """FlaskForm (one CSRF token) whose text fields all refuse control characters."""
 
     class Meta:
+        csrf_class = FrenchCSRF
+
         def bind_field(self, form, unbound_field, options):
             field = unbound_field.bind(form=form, **options)
             # EmailField, TextAreaField, SearchField… all derive from StringField.
