@@ -2,7 +2,7 @@
 RATELIMIT_STORAGE_URI when several workers serve the app."""
 import hashlib
 
-from flask import render_template, request
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -31,8 +31,5 @@ def failed_login(response):
 
 
 def init_limits(app):
+    """Flask-Limiter on `app`; its 429 page is views.errors'."""
     limiter.init_app(app)
-
-    @app.errorhandler(429)
-    def _too_many(error):
-        return render_template("errors/429.html"), 429
