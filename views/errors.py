@@ -2,10 +2,11 @@
 
 Registered after the blueprints, so these handlers are the application's (a
 blueprint's `app_errorhandler` for the same code is replaced). The 500 page
-renders without the database: no menu, the default language forced."""
+renders without the database, which may be what failed: no menu, no context
+processors (Flask-Login's loads the signed-in account), the default language."""
 import logging
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from peewee import DataError
@@ -50,16 +51,26 @@ def _back():
 
 def _message(code):
     if code == 413:
-        return _("Le fichier dépasse la taille maximale de %(mb)s Mo.",
-                 mb=storage.max_bytes() // (1024 * 1024))
+        # Werkzeug refused the body before any view: only its type is known.
+        if request.mimetype == "multipart/form-data":
+            return _("Le fichier dépasse la taille maximale de %(mb)s Mo.",
+                     mb=storage.max_bytes() // (1024 * 1024))
+        return _("Les données envoyées sont trop volumineuses.")
     return str(PAGES[code][1])
 
 
-def error_page(code, message=None, minimal=False):
-    title = PAGES[code][0]
-    return render_template("errors/error.html", code=code, title=str(title),
-                           message=message or _message(code), back=_back(),
-                           minimal=minimal), code
+def error_page(code, message=None):
+    return render_template("errors/error.html", code=code, title=str(PAGES[code][0]),
+                           message=message or _message(code), back=_back()), code
+
+
+def _internal_error_page():
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        page = current_app.jinja_env.get_template("errors/error.html").render(
+            code=500, title=str(PAGES[500][0]), message=str(PAGES[500][1]), back=None,
+            minimal=True, current_locale=lambda: locale)
+    return page, 500
 
 
 def init_errors(app):
@@ -79,8 +90,7 @@ def init_errors(app):
 
     @app.errorhandler(500)
     def _internal_error(error):
-        with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
-            return error_page(500, minimal=True)
+        return _internal_error_page()
 
 
 def _http_error(error: HTTPException):
