@@ -44,6 +44,8 @@ def test_real_errors_reach_those_pages(client):
     assert "Page introuvable" in text(client.get("/pas-de-page-ici"))
     response = client.get("/deconnexion")  # POST only
     assert response.status_code == 405 and "Action non permise" in text(response)
+    assert "POST" in response.headers["Allow"]
+    assert response.mimetype == "text/html"
 
 
 def test_an_oversized_form_or_file_is_explained(app, client):

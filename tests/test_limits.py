@@ -133,8 +133,11 @@ REDIS_URL = "redis://127.0.0.1:6379"
 
 @pytest.fixture
 def redis_storage():
-    redis = pytest.importorskip(
-        "redis", reason="paquet redis absent : test du stockage partagé Redis ignoré")
+    try:
+        import redis
+    except ImportError:
+        pytest.fail("le paquet redis manque (requirements.txt) : RATELIMIT_STORAGE_URI=redis://… "
+                    "ne peut pas fonctionner")
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
     try:
         client.ping()

@@ -94,4 +94,6 @@ def init_errors(app):
 
 
 def _http_error(error: HTTPException):
-    return error_page(error.code)
+    body, code = error_page(error.code)
+    # Keep what HTTP asks of some codes (Allow for 405, Retry-After for 429…).
+    return body, code, error.get_headers()
