@@ -5,8 +5,9 @@ import os
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ecandidat import db, mail
+from ecandidat import db, mail, storage
 from ecandidat.config import load_config
 
 babel = Babel()
@@ -28,6 +29,15 @@ def select_timezone():
     return current_app.config["TIMEZONE"]
 
 
+def trust_proxies(app):
+    """Behind PROXY_COUNT reverse proxies, take the client's address (per-IP rate
+    limits, logs) and scheme from their X-Forwarded-For/-Proto headers. Without
+    the setting those headers are ignored: a client could write anything there."""
+    count = app.config["PROXY_COUNT"]
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -38,9 +48,11 @@ def create_app(test_config=None):
     # WeasyPrint logs every rendering step at INFO: keep its warnings only.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
+    trust_proxies(app)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     mail.init_app(app)
+    storage.init_app(app)
 
     from views import init_views
     init_views(app)

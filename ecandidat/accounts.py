@@ -127,7 +127,10 @@ def authenticate(identifier, password):
     compte = CompteCandidat.get_or_none(
         (CompteCandidat.email == identifier.lower())
         | (CompteCandidat.numero_dossier == identifier.upper()))
-    if compte is None or not check_password(compte.password_hash, password):
+    # Verified even without an account (against a dummy hash): an unknown address
+    # answers in the same time as a wrong password.
+    password_ok = check_password(compte.password_hash if compte else None, password)
+    if compte is None or not password_ok:
         raise AccountError(_l("Identifiant ou mot de passe incorrect."))
     if not compte.valide:
         raise AccountError(_l("Votre compte n'est pas encore validé : ouvrez le lien reçu par "

@@ -6,7 +6,10 @@ ENV_NAMES = (
     "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "MAX_UPLOAD_MB",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
     "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
+    "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
 )
+INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
+            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
 
@@ -32,6 +35,8 @@ def load_config(instance_path, root_path, environ=None):
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "ecandidat@localhost",
+        # Seconds an SMTP connection may wait on the server before the mail is retried later.
+        "MAIL_TIMEOUT": 10,
         "BASE_URL": "http://127.0.0.1:5000",
         "BABEL_DEFAULT_LOCALE": "fr",
         # Dates and hours are shown, and deadlines read, in this zone (environment TZ).
@@ -42,6 +47,14 @@ def load_config(instance_path, root_path, environ=None):
         "FLASK_ADMIN_SWATCH": "default",
         # memory:// suits one process; give redis://… when several workers serve the app.
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Reverse proxies in front of the app that append to X-Forwarded-For: 0 trusts
+        # no header (the peer address is the client), 1 behind one nginx, and so on.
+        "PROXY_COUNT": 0,
+        # An uploaded image may hold this many pixels (a small PNG can declare huge
+        # dimensions), a PDF this many pages; the dossier PDF this many pages in all.
+        "MAX_UPLOAD_PIXELS": 40_000_000,
+        "MAX_UPLOAD_PAGES": 50,
+        "DOSSIER_MAX_PAGES": 300,
     }
     for name in ENV_NAMES:
         if environ.get(name):
@@ -49,8 +62,8 @@ def load_config(instance_path, root_path, environ=None):
     for name, key in ENV_ALIASES.items():
         if environ.get(name):
             config[key] = environ[name]
-    config["MAX_UPLOAD_MB"] = int(config["MAX_UPLOAD_MB"])
-    config["MAIL_PORT"] = int(config["MAIL_PORT"])
+    for name in INTEGERS:
+        config[name] = int(config[name])
     config["MAIL_USE_TLS"] = _as_bool(config["MAIL_USE_TLS"])
     # Werkzeug refuses bigger bodies before any view runs; the margin leaves
     # room for the other form fields of an upload.

@@ -1,22 +1,55 @@
 """Mails: templates → outbox (same transaction as the change) → SMTP with retries.
 
 A mail is never dropped: a failed send stays in the outbox with its error and
-is retried later, with a growing delay, by `flask --app app mail send`."""
+is retried later, with a growing delay, by `flask --app app mail send`.
+
+A request never waits on the mail server: the mails it queued are sent after it
+answers, by a small pool of threads of the process, each SMTP exchange bounded
+by MAIL_TIMEOUT seconds. A process that stops meanwhile loses nothing: the mails
+are still in the outbox for `mail send`."""
 import datetime
 import logging
+import os
+import smtplib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, g, has_request_context
-from flask_mail import Mail, Message
+from flask_mail import Connection, Mail, Message
 from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ecandidat import clock
+from ecandidat.db import database
 from ecandidat.mail_defaults import DEFAULT_TEMPLATES
 from ecandidat.models import MailTemplate, OutboxMail
 
 log = logging.getLogger(__name__)
-flask_mail = Mail()
+
+
+class _BoundedConnection(Connection):
+    """Flask-Mail 0.10 opens smtplib connections without a timeout: a server that
+    accepts and never answers would block its caller for good."""
+
+    def configure_host(self):
+        kind = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = kind(self.mail.server, self.mail.port,
+                    timeout=current_app.config["MAIL_TIMEOUT"])
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+class BoundedMail(Mail):
+    def connect(self):
+        return _BoundedConnection(current_app.extensions["mail"])
+
+
+flask_mail = BoundedMail()
 
 # Templates are edited in the console: render them in a sandbox.
 _jinja = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
@@ -52,11 +85,14 @@ def template_for(code):
 
 
 def render(sujet, corps, variables):
+    """(subject, body) of a template, or MailTemplateError with the reason."""
     try:
         subject = _jinja.from_string(sujet).render(variables)
         body = _jinja.from_string(corps).render(variables)
     except TemplateError as error:
         raise MailTemplateError(str(error)) from error
+    except Exception as error:  # a sandboxed expression may still fail: {{ nom + 1 }}, 1/0…
+        raise MailTemplateError(f"{type(error).__name__}: {error}") from error
     return " ".join(subject.split()), body
 
 
@@ -65,12 +101,27 @@ def queue_mail(code, to, variables):
 
     Call it inside the transaction of the change that causes the mail, so
     both commit or neither does. Returns the OutboxMail, or None when the
-    template is disabled."""
+    template is disabled.
+
+    A stored (console-edited) template that fails to render never fails the
+    change: the mail is written with the default template of its code and the
+    failure is kept in its `last_error`. The default rather than holding the mail
+    back: the variables are not stored, so a held mail could never be rendered
+    again, and these mails carry what the candidate needs now (a validation link,
+    a deadline)."""
     template = template_for(code)
     if template is None:
         return None
-    subject, body = render(*template, variables)
-    mail = OutboxMail.create(destinataire=to, sujet=subject, corps_texte=body, code=code)
+    problem = None
+    try:
+        subject, body = render(*template, variables)
+    except MailTemplateError as error:
+        problem = f"Modèle {code} en erreur, modèle par défaut utilisé : {error}"[:2000]
+        log.warning("%s (mail à %s)", problem, to)
+        _, sujet, corps = DEFAULT_TEMPLATES[code]
+        subject, body = render(sujet, corps, variables)
+    mail = OutboxMail.create(destinataire=to, sujet=subject, corps_texte=body, code=code,
+                             last_error=problem)
     if has_request_context():
         g.setdefault("outbox_ids", []).append(mail.id)
     return mail
@@ -99,8 +150,9 @@ def send_pending(ids=None, now=None, limit=200):
             _record_failure(mail, error, now)
         else:
             sent += 1
-            OutboxMail.update(sent_at=clock.now(), last_error=None).where(
-                OutboxMail.id == mail.id).execute()
+            # last_error stays: the last problem met (a failed attempt, a template
+            # replaced by its default) remains readable once the mail is sent.
+            OutboxMail.update(sent_at=clock.now()).where(OutboxMail.id == mail.id).execute()
     return sent, failed
 
 
@@ -129,6 +181,30 @@ def _record_failure(mail, error, now):
                       next_attempt_at=now + delay).where(OutboxMail.id == mail.id).execute()
 
 
+_pool = None
+_pool_pid = None
+_pool_lock = threading.Lock()
+
+
+def _sender_pool():
+    """The process's sending threads, started on first use (after a fork, too:
+    threads do not survive into gunicorn's workers)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
+            _pool_pid = os.getpid()
+        return _pool
+
+
+def _send_in_background(app, ids):
+    try:
+        with app.app_context(), database.connection_context():
+            send_pending(ids)
+    except Exception:  # the outbox keeps it; `mail send` retries
+        log.exception("Envoi immédiat impossible, le mail reste dans la boîte d'envoi")
+
+
 def init_app(app):
     flask_mail.init_app(app)
 
@@ -137,10 +213,9 @@ def init_app(app):
         # Runs once the view's transactions are committed; a mail of a rolled
         # back change no longer exists and is simply not found.
         ids = g.pop("outbox_ids", None)
-        if ids:
-            try:
-                send_pending(ids)
-            except Exception:  # the outbox keeps it; `mail send` retries
-                log.exception("Envoi immédiat impossible, le mail reste dans la boîte d'envoi")
+        if ids and not app.config.get("MAIL_SERVER"):
+            send_pending(ids)  # only writes them to the log: nothing to wait for
+        elif ids:
+            _sender_pool().submit(_send_in_background, app, ids)
         return response
     return flask_mail

@@ -5,6 +5,7 @@ Templates carry text typed by candidates and managers, so WeasyPrint may only
 fetch `data:` URLs, files under the project's static/ folder and the stored
 files a caller grants explicitly: a stray URL never reaches the network nor
 reads a file of the server."""
+import base64
 import io
 import logging
 import mimetypes
@@ -15,8 +16,8 @@ from urllib.request import url2pathname
 import weasyprint
 from flask import current_app, render_template
 from flask_babel import gettext as _
-from PIL import Image
-from pypdf import PdfReader, PdfWriter
+from PIL import Image, ImageOps
+from pypdf import PdfWriter
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from ecandidat import codes, profile, storage
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 PDF_TYPE = "application/pdf"
 IMAGE_TYPES = {"image/jpeg", "image/png"}
+# An A4 page at 150 dpi: a scan stays legible, and no image embedded in a dossier
+# holds more than about 2 megapixels, whatever was uploaded.
+IMAGE_BOX = (1240, 1754)
 
 
 class LocalURLFetcher(URLFetcher):
@@ -83,13 +87,19 @@ def dossier_pdf(candidature):
     """The complete dossier of `candidature`: its own pages (see `dossier_summary_pdf`),
     then every uploaded piece in the order of the pieces asked, shared ones included:
     a PDF page by page, an image on one A4 page. A piece that is missing or cannot
-    be read gives a page saying so (and a logged warning) instead of an error."""
+    be read gives a page saying so (and a logged warning) instead of an error.
+
+    The work is bounded whatever was stored: each file is checked again against the
+    upload budgets (pixels, pages), images are downsized, and a piece that would take
+    the dossier past DOSSIER_MAX_PAGES gives the one-page notice instead."""
     title = dossier_title(candidature)
+    budget = current_app.config["DOSSIER_MAX_PAGES"]
     writer = PdfWriter()
     writer.append(io.BytesIO(dossier_summary_pdf(candidature)), outline_item=title)
     for piece, fourni in piece_rows(candidature):
         if fourni is not None and fourni.fichier:
-            writer.append(io.BytesIO(piece_pdf(candidature, piece, fourni)),
+            pages_left = budget - len(writer.pages)
+            writer.append(io.BytesIO(piece_pdf(candidature, piece, fourni, pages_left)),
                           outline_item=piece.libelle)
     writer.add_metadata({"/Title": title})
     return _to_bytes(writer)
@@ -142,18 +152,18 @@ class UnreadablePiece(Exception):
     """An uploaded file that cannot go into the dossier (missing, corrupt, encrypted…)."""
 
 
-def piece_pdf(candidature, piece, fourni):
+def piece_pdf(candidature, piece, fourni, pages_left=None):
     """The uploaded file `fourni` (a PieceCandidat) of `piece` as standalone PDF bytes,
-    or a page saying « Pièce … illisible ou introuvable » when it cannot be read."""
+    or a page saying « Pièce … illisible ou introuvable » when it cannot be read, is
+    over the upload budgets, or has more than `pages_left` pages."""
     context = dict(title=dossier_title(candidature), piece=piece, fourni=fourni)
     try:
         path = _stored_file(fourni)
         if fourni.type_mime == PDF_TYPE:
-            return _pdf_copy(path)
+            return _pdf_copy(path, pages_left)
         if fourni.type_mime in IMAGE_TYPES:
-            _check_image(path)
-            return render_pdf("pdf/piece.html", granted_files=[path],
-                              image_url=path2url(path), **context)
+            return render_pdf("pdf/piece.html", image_url=_downsized_image_url(path),
+                              **context)
         raise UnreadablePiece(f"type {fourni.type_mime!r} non pris en charge")
     except UnreadablePiece as error:
         log.warning("Pièce %r (PieceCandidat %s) remplacée par une page « illisible » "
@@ -172,33 +182,50 @@ def _stored_file(fourni):
     return path
 
 
-def _pdf_copy(path):
+def _pdf_copy(path, pages_left=None):
     """The pages of the PDF at `path`, written out as a new PDF.
 
     Writing forces pypdf to resolve every object now, so a corrupt file fails
     here and not half-way through the merged dossier."""
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadablePiece("PDF protégé par un mot de passe")
-        if not reader.pages:
-            raise UnreadablePiece("PDF sans page")
+        # Checked again: the file may predate the budgets, or have been placed by hand.
+        reader = storage.check_pdf(path)
+        if pages_left is not None and len(reader.pages) > pages_left:
+            raise UnreadablePiece(f"{len(reader.pages)} pages : le dossier dépasserait "
+                                  f"{current_app.config['DOSSIER_MAX_PAGES']} pages")
         writer = PdfWriter()
         for page in reader.pages:
             writer.add_page(page)
         return _to_bytes(writer)
     except UnreadablePiece:
         raise
+    except storage.UploadError as error:
+        raise UnreadablePiece(str(error)) from error
     except Exception as error:  # pypdf raises many kinds of errors on malformed input
         raise UnreadablePiece(f"PDF illisible : {error!r}") from error
 
 
-def _check_image(path):
+def _downsized_image_url(path):
+    """The image at `path`, turned upright and shrunk to fit IMAGE_BOX, as a data: URL.
+
+    Its header is checked first against MAX_UPLOAD_PIXELS, so no oversized image is
+    ever decoded; a JPEG is even decoded at a reduced scale (draft)."""
     try:
+        with open(path, "rb") as handle:
+            storage.check_image(handle)
         with Image.open(path) as image:
-            image.verify()
+            kind = "JPEG" if image.format == "JPEG" else "PNG"
+            image.draft("RGB", IMAGE_BOX)
+            upright = ImageOps.exif_transpose(image)
+            upright.thumbnail(IMAGE_BOX)
+            output = io.BytesIO()
+            upright.save(output, kind, **({"quality": 85} if kind == "JPEG" else {}))
+    except storage.UploadError as error:
+        raise UnreadablePiece(str(error)) from error
     except Exception as error:  # Pillow raises OSError, SyntaxError, ValueError… likewise
         raise UnreadablePiece(f"image illisible : {error!r}") from error
+    encoded = base64.b64encode(output.getvalue()).decode("ascii")
+    return f"data:image/{kind.lower()};base64,{encoded}"
 
 
 def _to_bytes(writer):

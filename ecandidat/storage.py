@@ -2,12 +2,16 @@
 
 Views never build a path: they hand the upload to `save_upload` and serve
 files through `open_stored` after their permission check."""
+import io
 import os
 import secrets
+import warnings
 
 import filetype
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from PIL import Image
+from pypdf import PdfReader
 
 ALLOWED_TYPES = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
@@ -28,8 +32,18 @@ def max_bytes():
     return current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
 
 
+def init_app(app):
+    """Pillow itself refuses (DecompressionBombError) any image over twice the upload
+    budget, wherever it opens one in this process: WeasyPrint's included."""
+    Image.MAX_IMAGE_PIXELS = app.config["MAX_UPLOAD_PIXELS"]
+
+
 def check_upload(data):
-    """The MIME type of an acceptable file's bytes, or UploadError."""
+    """The MIME type of an acceptable file's bytes, or UploadError.
+
+    Besides its type and size, a file must stay within the budgets that keep the
+    dossier PDF cheap to build: MAX_UPLOAD_PIXELS for an image (a few KB of PNG
+    may declare 20000×20000 pixels), MAX_UPLOAD_PAGES for a PDF."""
     if not data:
         raise UploadError(_l("Le fichier est vide."))
     if len(data) > max_bytes():
@@ -39,7 +53,57 @@ def check_upload(data):
     if kind is None or kind.mime not in ALLOWED_TYPES:
         raise UploadError(_l("Ce type de fichier n'est pas accepté : déposez un PDF, un JPEG "
                              "ou un PNG."))
+    if kind.mime == "application/pdf":
+        check_pdf(io.BytesIO(data))
+    else:
+        check_image(io.BytesIO(data))
     return kind.mime
+
+
+def check_image(source):
+    """Refuse an image that cannot be read or holds more than MAX_UPLOAD_PIXELS.
+
+    Only the header is read (Image.open does not decode the pixels)."""
+    budget = current_app.config["MAX_UPLOAD_PIXELS"]
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns between its limit and twice it; the budget is checked below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        width = height = budget + 1
+    except Exception as error:  # Pillow raises OSError, SyntaxError, ValueError…
+        raise UploadError(_l("Cette image est illisible (fichier endommagé) : déposez-la "
+                             "à nouveau ou enregistrez-la sous un autre format.")) from error
+    if width * height > budget:
+        raise UploadError(_l("Cette image est trop grande (%(mp)s mégapixels au plus) : "
+                             "réduisez sa définition avant de la déposer.",
+                             mp=budget // 1_000_000))
+
+
+def check_pdf(source):
+    """The PdfReader of an acceptable PDF (decrypted), or UploadError: broken, needs a
+    password, or more than MAX_UPLOAD_PAGES pages. A PDF encrypted without an opening
+    password (restrictions only) is accepted."""
+    budget = current_app.config["MAX_UPLOAD_PAGES"]
+    try:
+        reader = PdfReader(source)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UploadError(_l("Ce PDF est protégé par un mot de passe : déposez une "
+                                 "version sans protection."))
+        pages = len(reader.pages)
+    except UploadError:
+        raise
+    except Exception as error:  # pypdf raises many kinds of errors on malformed input
+        raise UploadError(_l("Ce PDF est illisible (fichier endommagé) : déposez-le à "
+                             "nouveau ou enregistrez-le de nouveau en PDF.")) from error
+    if pages == 0:
+        raise UploadError(_l("Ce PDF ne contient aucune page."))
+    if pages > budget:
+        raise UploadError(_l("Ce PDF compte trop de pages (%(max)s au plus) : déposez "
+                             "seulement les pages demandées.", max=budget))
+    return reader
 
 
 def read_upload(file_storage):

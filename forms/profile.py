@@ -10,7 +10,6 @@ typed; their values are checked by ecandidat.profile, hence ``validate_choice=Fa
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField,
                      TelField, TextAreaField)
 from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange,
@@ -19,6 +18,7 @@ from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, Numb
 from ecandidat import clock, profile
 from ecandidat.codes import CIVILITE, CURSUS_OBTENU
 from ecandidat.models.referential import FRANCE
+from forms.base import BaseForm
 
 PLACEHOLDER = ("", _l("— Choisir —"))
 NAME = re.compile(r"^[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*$")
@@ -124,7 +124,7 @@ def _year(value):
     return value if isinstance(value, int) and FIRST_YEAR <= value <= 2100 else None
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     """Common plumbing: plain values for ecandidat.profile, and its refusals back."""
 
     def values(self):

@@ -245,7 +245,15 @@ def test_password_reset_requests_are_rate_limited(app, make_compte):
     limiter.reset()
 
 
-def test_forms_need_a_csrf_token(app):
+def test_forms_need_a_csrf_token(app, make_compte):
+    """A form without its token comes back with the reason and changes nothing; a
+    button without one (Déconnexion) gets the French 400 page."""
     app.config["WTF_CSRF_ENABLED"] = True
-    response = app.test_client().post("/compte/creer", data={"nom": "X"})
+    client = app.test_client()
+    response = client.post("/compte/creer", data={"nom": "X"})
+    assert response.status_code == 200
+    assert "Votre session a expiré" in page(response)
+    assert CompteCandidat.select().count() == 0
+    response = client.post("/deconnexion")
     assert response.status_code == 400
+    assert "Votre session a expiré" in page(response)

@@ -1,5 +1,7 @@
-"""Outbox: mails stored with the change, sent after commit, retried, never dropped."""
+"""Outbox: mails stored with the change, sent after the response, retried, never dropped."""
 import datetime
+import socket
+import time
 
 import pytest
 import time_machine
@@ -7,17 +9,28 @@ import time_machine
 from conftest import free_port, link_in, outbox
 from ecandidat import clock
 from ecandidat.db import database
-from ecandidat.mail import MailTemplateError, _claim, ensure_templates, queue_mail, send_pending
+from ecandidat.mail import (MailTemplateError, _claim, ensure_templates, queue_mail, render,
+                            send_pending)
 from ecandidat.models import CompteCandidat, MailTemplate, OutboxMail
 
 STRONG = "trois chevaux bleus dansent"
+REGISTER = {"nom": "Lefèvre", "prenom": "Hélène", "email": "helene@example.org",
+            "email_confirm": "helene@example.org", "password": STRONG,
+            "password_confirm": STRONG}
+
+
+def eventually(condition, timeout=10):
+    """Mails leave after the response, from a background thread: wait for it."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the background sender did not finish in time"
+        time.sleep(0.05)
 
 
 def test_validation_mail_through_a_real_smtp_server(client, smtp_server):
-    response = client.post("/compte/creer", data={
-        "nom": "Lefèvre", "prenom": "Hélène", "email": "helene@example.org",
-        "email_confirm": "helene@example.org", "password": STRONG, "password_confirm": STRONG})
+    response = client.post("/compte/creer", data=REGISTER)
     assert response.status_code == 200
+    eventually(lambda: smtp_server.messages and outbox()[0].sent_at is not None)
     [message] = smtp_server.messages
     assert message["To"] == "helene@example.org"
     assert message["Subject"] == "Validez la création de votre compte eCandidat"
@@ -86,8 +99,74 @@ def test_edited_template_is_used_and_rendered_in_a_sandbox(app):
     assert (mail.sujet, mail.corps_texte) == ("Dossier M1", "Salut Zoé")
     MailTemplate.update(corps="{{ prenom.__class__.__mro__ }}").where(
         MailTemplate.code == "STATUT_CO").execute()
+    mail = queue_mail("STATUT_CO", "a@example.org", {"nom": "A", "prenom": "Z",
+                                                     "formation": "M"})
+    assert "unsafe" in mail.last_error and "class" not in mail.corps_texte
     with pytest.raises(MailTemplateError):
-        queue_mail("STATUT_CO", "a@example.org", {"nom": "A", "prenom": "Z", "formation": "M"})
+        render("{{ prenom.__class__.__mro__ }}", "", {"prenom": "Z"})
+
+
+@pytest.mark.parametrize("corps, reason", [
+    ("Bonjour {{ inconnue }}", "'inconnue' is undefined"),
+    ("Bonjour {{ prenom ", "unexpected end of template"),
+    ("Bonjour {{ prenom + 1 }}", "TypeError"),
+])
+def test_a_broken_edited_template_never_fails_the_candidate_action(client, corps, reason):
+    """The account is created; its mail goes out in the default wording, the
+    template's error kept with it."""
+    ensure_templates()
+    MailTemplate.update(corps=corps).where(MailTemplate.code == "CPT_MIN_CREATE").execute()
+    response = client.post("/compte/creer", data=REGISTER)
+    assert response.status_code == 200
+    assert CompteCandidat.get().email == "helene@example.org"
+    [mail] = outbox("CPT_MIN_CREATE")
+    assert "Modèle CPT_MIN_CREATE en erreur" in mail.last_error and reason in mail.last_error
+    assert "Bonjour Hélène LEFÈVRE" in mail.corps_texte and "/compte/valider/" in mail.corps_texte
+
+
+def stalled_smtp_server():
+    """A socket that accepts connections and never says a word (no SMTP greeting)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    return server
+
+
+def test_a_stalled_smtp_server_never_holds_the_request(app, client):
+    server = stalled_smtp_server()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.getsockname()[1],
+                      MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=2)
+    from ecandidat.mail import flask_mail
+    flask_mail.init_app(app)
+    try:
+        started = time.monotonic()
+        response = client.post("/compte/creer", data=REGISTER)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 200 and elapsed < 1.5, elapsed
+        assert CompteCandidat.get().email == "helene@example.org"
+        # The sender gives up after MAIL_TIMEOUT and keeps the mail for a retry.
+        eventually(lambda: outbox()[0].attempts == 1)
+        [mail] = outbox()
+        assert mail.sent_at is None and "timed out" in mail.last_error
+        assert mail.next_attempt_at > clock.now()
+    finally:
+        server.close()
+
+
+def test_smtp_connections_get_the_configured_timeout(app):
+    server = stalled_smtp_server()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.getsockname()[1],
+                      MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=1)
+    from ecandidat.mail import flask_mail
+    flask_mail.init_app(app)
+    with database.atomic():
+        queue_mail("STATUT_RE", "a@example.org", {"nom": "A", "prenom": "B", "formation": "M1"})
+    try:
+        started = time.monotonic()
+        assert send_pending() == (0, 1)
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()
 
 
 def test_a_mail_is_claimed_by_one_sender_only(app):

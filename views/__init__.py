@@ -18,6 +18,17 @@ SECURITY_HEADERS = {
 }
 
 
+def form_view(view):
+    """Mark a view whose every change goes through a validated `forms.base.BaseForm`.
+
+    Its CSRF token is then checked by the form instead of by CSRFProtect before the
+    view: an expired or missing token fails the form like a field would, and the
+    page comes back with what was typed and the reason (instead of a bare 400). The
+    view must change nothing unless `form.validate()` passed. Every other POST keeps
+    the global check."""
+    return csrf.exempt(view)
+
+
 def init_views(app):
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -40,3 +51,7 @@ def init_views(app):
 
     from views.admin import init_admin
     init_admin(app)
+
+    # Last: these handlers replace any a blueprint registered for the same code.
+    from views.errors import init_errors
+    init_errors(app)

@@ -6,6 +6,7 @@ A missing or malformed parent gives an empty list, never an error."""
 from flask import Blueprint, jsonify, request
 
 from ecandidat import profile
+from forms.base import has_control_characters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -17,6 +18,13 @@ def _cacheable(response):
     response.cache_control.public = True
     response.cache_control.max_age = CACHE_SECONDS
     return response
+
+
+def _arg(name):
+    """A query parameter, or "" when missing or carrying control characters (a NUL
+    would make PostgreSQL fail the query): malformed, hence no match."""
+    value = request.args.get(name) or ""
+    return "" if has_control_characters(value) else value
 
 
 def _year():
@@ -33,16 +41,15 @@ def departements():
 @bp.get("/communes")
 def communes():
     """Communes of ``code_postal`` or, failing that, of ``departement``."""
-    if request.args.get("code_postal"):
-        return jsonify(profile.communes_for_postal_code(request.args["code_postal"]))
-    return jsonify(profile.communes_for_departement(request.args.get("departement", "")))
+    if _arg("code_postal"):
+        return jsonify(profile.communes_for_postal_code(_arg("code_postal")))
+    return jsonify(profile.communes_for_departement(_arg("departement")))
 
 
 @bp.get("/etablissements")
 def etablissements():
     """Établissements of ``commune`` (INSEE code), of ``type`` when given."""
-    return jsonify(profile.etablissements(request.args.get("commune", ""),
-                                          request.args.get("type") or None))
+    return jsonify(profile.etablissements(_arg("commune"), _arg("type") or None))
 
 
 @bp.get("/bac/series")

@@ -6,6 +6,7 @@ from flask_login import login_user, logout_user
 from ecandidat import accounts
 from forms.account import (ChangeEmailForm, EmailRequestForm, LoginForm, RegisterForm,
                            ResetPasswordForm)
+from views import form_view
 from views.helpers import candidate_required, safe_next_url, signed_in_compte
 from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, MAIL_REQUESTS, failed_login,
                           identifier_key, limiter)
@@ -29,6 +30,7 @@ def _attach(form, error):
 
 
 @bp.route("/connexion", methods=("GET", "POST"))
+@form_view
 @limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
 @limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("identifier"), methods=["POST"],
                deduct_when=failed_login)
@@ -48,6 +50,7 @@ def login():
 
 
 @bp.route("/compte/creer", methods=("GET", "POST"))
+@form_view
 @limiter.limit(MAIL_REQUESTS, methods=["POST"])
 def register():
     form = RegisterForm()
@@ -74,6 +77,7 @@ def validate(token):
 
 
 @bp.route("/compte/identifiants-oublies", methods=("GET", "POST"))
+@form_view
 @limiter.limit(MAIL_REQUESTS, methods=["POST"])
 def forgot():
     form = EmailRequestForm()
@@ -89,6 +93,7 @@ def forgot():
 
 
 @bp.route("/compte/code-activation", methods=("GET", "POST"))
+@form_view
 @limiter.limit(MAIL_REQUESTS, methods=["POST"])
 def lost_activation():
     form = EmailRequestForm()
@@ -104,6 +109,7 @@ def lost_activation():
 
 
 @bp.route("/compte/reinitialiser/<token>", methods=("GET", "POST"))
+@form_view
 @limiter.limit(MAIL_REQUESTS, methods=["POST"])
 def reset(token):
     try:
@@ -125,6 +131,7 @@ def reset(token):
 
 
 @bp.route("/compte/adresse-mail", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def change_email():
     form = ChangeEmailForm()

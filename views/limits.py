@@ -2,18 +2,17 @@
 RATELIMIT_STORAGE_URI when several workers serve the app."""
 import hashlib
 
-from flask import render_template, request
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from forms.account import IDENTIFIER_MAX_LENGTH
 
 limiter = Limiter(key_func=get_remote_address)
 
 LOGIN_PER_ADDRESS = "20 per minute;200 per hour"
 LOGIN_PER_ACCOUNT = "10 per 15 minutes"
 MAIL_REQUESTS = "5 per minute;30 per hour"
-
-
-IDENTIFIER_MAX_LENGTH = 254  # the longest e-mail address
 
 
 def identifier_key(field):
@@ -32,8 +31,5 @@ def failed_login(response):
 
 
 def init_limits(app):
+    """Flask-Limiter on `app`; its 429 page is views.errors'."""
     limiter.init_app(app)
-
-    @app.errorhandler(429)
-    def _too_many(error):
-        return render_template("errors/429.html"), 429

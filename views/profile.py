@@ -11,6 +11,7 @@ from ecandidat.codes import CIVILITE, CURSUS_OBTENU
 from ecandidat.models import CursusExterne, ExperiencePro, Stage
 from forms.profile import (AdresseForm, BacForm, CursusExterneForm, ExperienceForm,
                            InfosPersoForm, StageForm)
+from views import form_view
 from views.helpers import candidate_required, current_candidat, signed_in_compte
 
 bp = Blueprint("profile", __name__, url_prefix="/mon-compte")
@@ -62,6 +63,7 @@ def summary():
 
 
 @bp.route("/informations-personnelles", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def infos_perso():
     """Editable until a candidature exists, then shown read-only (403 on POST)."""
@@ -80,6 +82,7 @@ def infos_perso():
 
 
 @bp.route("/adresse", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def adresse():
     candidat = current_candidat()
@@ -91,6 +94,7 @@ def adresse():
 
 
 @bp.route("/baccalaureat", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def bac():
     candidat = current_candidat()
@@ -189,12 +193,14 @@ def cursus_externe():
 
 
 @bp.route("/cursus-externe/nouveau", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def cursus_externe_new():
     return _edit_entry(CURSUS)
 
 
 @bp.route("/cursus-externe/<int:entry_id>/modifier", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def cursus_externe_edit(entry_id):
     return _edit_entry(CURSUS, entry_id)
@@ -215,12 +221,14 @@ def stages():
 
 
 @bp.route("/stages/nouveau", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def stages_new():
     return _edit_entry(STAGES)
 
 
 @bp.route("/stages/<int:entry_id>/modifier", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def stages_edit(entry_id):
     return _edit_entry(STAGES, entry_id)
@@ -240,12 +248,14 @@ def experiences():
 
 
 @bp.route("/experiences-pro/nouvelle", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def experiences_new():
     return _edit_entry(EXPERIENCES)
 
 
 @bp.route("/experiences-pro/<int:entry_id>/modifier", methods=("GET", "POST"))
+@form_view
 @candidate_required
 def experiences_edit(entry_id):
     return _edit_entry(EXPERIENCES, entry_id)
