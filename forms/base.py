@@ -10,8 +10,6 @@ save) ever meets them, and the page comes back with the rest of the text.
 The form checks its own CSRF token (see `views.form_view`): a token that has
 expired or is missing fails the form like any other field, with a French reason
 shown above it, and the page comes back with what was typed."""
-import re
-
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,23 +18,13 @@ from werkzeug.datastructures import MultiDict
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import StopValidation, ValidationError
 
-# C0 controls except tab, LF and CR; DEL; C1 controls; the non-characters U+FFFE and U+FFFF.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-CONTROL_CHARACTER_MESSAGE = _l(
-    "Ce champ contient des caractères invisibles non autorisés (caractères de contrôle) : "
-    "retapez le texte sans le copier-coller.")
+from ecandidat.text import (CONTROL_CHARACTER_MESSAGE, drop_control_characters,
+                            has_control_characters)
+
 # Whatever Flask-WTF's reason (token expired, missing, session cookie gone…), the
 # person can do one thing: check the page and send it again.
 CSRF_MESSAGE = _l("Votre session a expiré ou le formulaire n'a pas pu être vérifié : "
                   "vérifiez les informations saisies et renvoyez le formulaire.")
-
-
-def has_control_characters(value):
-    return isinstance(value, str) and CONTROL_CHARACTERS.search(value) is not None
-
-
-def drop_control_characters(value):
-    return CONTROL_CHARACTERS.sub("", value) if isinstance(value, str) else value
 
 
 def reject_control_characters(form, field):

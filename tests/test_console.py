@@ -94,13 +94,21 @@ def test_console_pages_show_no_raw_field_name(app, admin_client):
 
 # --- errors in French with their reason ----------------------------------------------
 
+DATES_BACKWARDS = {"date_debut_depot": "2030-05-10", "date_fin_depot": "2030-05-01"}
+
+
+def formation_form(formation, **changes):
+    """The edit form of a formation as a browser would send it, with `changes`."""
+    return {"code": formation.code, "libelle": formation.libelle,
+            "type_diplome": formation.type_diplome_id, "commission": formation.commission_id,
+            "type_traitement": "AC", "date_debut_depot": "2030-05-01",
+            "date_fin_depot": "2030-05-10", "date_retour": "2030-06-01", **changes}
+
+
 def test_an_invalid_form_says_why_in_french(app, admin_client):
     formation = open_formation()
-    response = admin_client.post(f"/admin/formation/edit/?id={formation.id}", data={
-        "code": formation.code, "libelle": "", "type_diplome": formation.type_diplome_id,
-        "commission": formation.commission_id, "type_traitement": "AC",
-        "date_debut_depot": "2030-05-10", "date_fin_depot": "2030-05-01",
-        "date_retour": "2030-06-01"})
+    response = admin_client.post(f"/admin/formation/edit/?id={formation.id}",
+                                 data=formation_form(formation, libelle="", **DATES_BACKWARDS))
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     message = flashes(html)
@@ -111,11 +119,9 @@ def test_an_invalid_form_says_why_in_french(app, admin_client):
 
 def test_a_refused_save_shows_the_rule_next_to_the_field(app, admin_client):
     formation = open_formation()
-    response = admin_client.post(f"/admin/formation/edit/?id={formation.id}", data={
-        "code": formation.code, "libelle": "Nouveau", "type_diplome": formation.type_diplome_id,
-        "commission": formation.commission_id, "type_traitement": "AC",
-        "date_debut_depot": "2030-05-10", "date_fin_depot": "2030-05-01",
-        "date_retour": "2030-06-01"})
+    response = admin_client.post(f"/admin/formation/edit/?id={formation.id}",
+                                 data=formation_form(formation, libelle="Nouveau",
+                                                     **DATES_BACKWARDS))
     html = response.get_data(as_text=True)
     assert "La date de fin de dépôt doit être postérieure" in flashes(html)
     assert "invalid-feedback" in html or "is-invalid" in html or "has-error" in html
@@ -276,3 +282,41 @@ def test_a_row_used_between_the_check_and_the_delete_is_kept(app, admin_client, 
                                  follow_redirects=True)
     assert "vient d'être utilisé ailleurs" in flashes(response.get_data(as_text=True))
     assert Formation.select().count() == 1 and AuditLog.select().count() == 0
+
+
+def test_an_expired_csrf_token_keeps_what_was_typed_and_says_why(app, client):
+    import datetime
+
+    import time_machine
+
+    from ecandidat import clock
+    formation = open_formation()
+    console_login(client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/admin/formation/edit/?id={formation.id}"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      page_text(client, url)).group(1)
+    data = formation_form(formation, csrf_token=token, libelle="Master Chimie verte")
+    later = clock.now() + datetime.timedelta(seconds=app.config["WTF_CSRF_TIME_LIMIT"] + 60)
+    with time_machine.travel(later):
+        response = client.post(url, data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Votre session a expiré" in flashes(page)
+    assert 'value="Master Chimie verte"' in page
+    assert Formation.get_by_id(formation.id).libelle == formation.libelle
+
+
+@pytest.mark.parametrize("token", [None, "forged"])
+def test_a_console_save_without_a_valid_token_changes_nothing(app, client, token):
+    formation = open_formation()
+    console_login(client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    data = formation_form(formation, libelle="Piraté")
+    if token:
+        data["csrf_token"] = token
+    for url in (f"/admin/formation/edit/?id={formation.id}", "/admin/formation/new/"):
+        response = client.post(url, data=dict(data, code="PIRATE" if "new" in url else data["code"]))
+        assert response.status_code in (200, 400)
+    assert Formation.get_by_id(formation.id).libelle == formation.libelle
+    assert not Formation.select().where(Formation.code == "PIRATE").exists()

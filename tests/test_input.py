@@ -7,7 +7,7 @@ import pytest
 
 from conftest import sign_in
 from ecandidat import accounts
-from ecandidat.models import ALL_MODELS, Candidature
+from ecandidat.models import ALL_MODELS, Candidature, ReponseQuestion
 from factories import complete_candidat, open_formation, pieces, question
 from forms.account import (ChangeEmailForm, EmailRequestForm, LoginForm, RegisterForm,
                            ResetPasswordForm)
@@ -110,9 +110,9 @@ def test_search_with_nul_is_answered(client):
     assert response.status_code == 200
 
 
-def test_a_nul_outside_the_forms_never_gives_a_500(candidate_client):
-    """The answer to a complementary question is read without a form (views/candidatures):
-    the database's refusal becomes the French 400 page, never a 500."""
+def test_a_nul_in_an_answer_is_refused_with_the_message(candidate_client):
+    """The answer to a complementary question is checked by the workflow: refused with
+    the same message on both databases, nothing stored."""
     complete_candidat(candidate_client.compte)
     formation = open_formation()
     pieces(formation)
@@ -120,7 +120,8 @@ def test_a_nul_outside_the_forms_never_gives_a_500(candidate_client):
     candidate_client.post(f"/candidatures/candidater/{formation.id}")
     candidature = Candidature.get()
     response = candidate_client.post(
-        f"/candidatures/{candidature.id}/questions/{asked.id}", data={"reponse": "oui\x00"})
-    assert response.status_code in (302, 400)
-    if response.status_code == 400:
-        assert "Une valeur envoyée n'est pas acceptée" in text(response)
+        f"/candidatures/{candidature.id}/questions/{asked.id}", data={"reponse": "oui\x00"},
+        follow_redirects=True)
+    assert response.status_code == 200
+    assert str(CONTROL_CHARACTER_MESSAGE) in text(response)
+    assert not ReponseQuestion.select().where(ReponseQuestion.reponse.is_null(False)).exists()

@@ -142,6 +142,8 @@ def redis_storage():
     try:
         client.ping()
     except redis.RedisError as error:
+        if os.environ.get("REQUIRE_REDIS"):  # CI (.ci/run) starts Redis: it must run there
+            pytest.fail(f"Redis est requis (REQUIRE_REDIS=1) et injoignable : {error}")
         pytest.skip(f"Redis injoignable sur 127.0.0.1:6379 ({error}) : test du stockage "
                     "partagé ignoré")
     prefix = f"ecandidat-test-{uuid.uuid4().hex}"

@@ -6,7 +6,7 @@ A missing or malformed parent gives an empty list, never an error."""
 from flask import Blueprint, jsonify, request
 
 from ecandidat import profile
-from forms.base import has_control_characters
+from ecandidat.text import has_control_characters
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

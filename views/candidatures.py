@@ -43,16 +43,6 @@ def flash_refusal(error):
 
 
 
-@bp.app_errorhandler(413)
-def too_large(error):
-    """Werkzeug refuses an oversized body before the view: explain, and go back."""
-    flash(_("Le fichier dépasse la taille maximale de %(mb)s Mo.",
-            mb=storage.max_bytes() // (1024 * 1024)), "error")
-    back = request.referrer if request.referrer and request.referrer.startswith(
-        request.host_url) else url_for("main.index")
-    return redirect(back)
-
-
 @bp.route("/")
 @candidate_required
 def liste():

@@ -19,6 +19,7 @@ from peewee import IntegrityError
 from ecandidat import clock, storage
 from ecandidat.audit import record, snapshot
 from ecandidat.models import PieceCandidat, ReponseQuestion
+from ecandidat.text import CONTROL_CHARACTER_MESSAGE, has_control_characters
 from ecandidat.workflow.core import WorkflowError, delete_files_after_commit, delete_unreferenced
 from ecandidat.workflow.engine import run
 from ecandidat.workflow.queries import piece_rows, question_rows
@@ -167,6 +168,8 @@ def repondre(actor, candidature, question, reponse, today=None):
     if question.id not in {q.id for q, _ in question_rows(candidature)}:
         raise WorkflowError(_l("Cette question n'est pas posée pour cette candidature."))
     reponse = (reponse or "").strip()
+    if has_control_characters(reponse):
+        raise WorkflowError(CONTROL_CHARACTER_MESSAGE)
     if question.type == "B" and reponse not in ("oui", "non", ""):
         raise WorkflowError(_l("Répondez par oui ou par non."))
     if question.type == "C" and reponse and reponse not in question.options():

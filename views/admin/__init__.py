@@ -7,14 +7,22 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from ecandidat import models
+from views import form_view
 from views.admin.catalog import (CampagneView, CentreView, CommissionView, FormationView,
                                  PieceView)
 from views.admin.index import ConsoleIndexView
 from views.admin.mail_templates import MailTemplateView
 from views.admin.users import UserView
 
+# Flask-Admin's create and edit views change nothing unless their form (a
+# forms.base.BaseForm) validates, CSRF token included: the form checks the token
+# itself, so an expired one brings the page back with what was typed and why.
+FORM_VIEWS = ("flask_admin.model.base.create_view", "flask_admin.model.base.edit_view")
+
 
 def init_admin(app):
+    for view in FORM_VIEWS:
+        form_view(view)
     admin = Admin(app, name=_l("eCandidat — console"),
                   index_view=ConsoleIndexView(name=_l("Accueil"), url="/admin"),
                   theme=Bootstrap4Theme(swatch="default",

@@ -21,8 +21,6 @@ from views.helpers import signed_in
 
 # A unique value already taken, per field (others get the generic message).
 UNIQUE_MESSAGES = {"email": _l("Cette adresse mail est déjà utilisée.")}
-CSRF_MESSAGE = _l("Le formulaire a expiré ou ne vient pas de cette page : rechargez la page "
-                  "et renvoyez-le.")
 
 
 class FieldErrors(ValueError):
@@ -131,7 +129,9 @@ class ConsoleModelView(ModelView):
 
     def _save(self, form, model, is_created):
         if getattr(form, "console_invalid", False):
-            flash(invalid_form_message(form), "error")
+            message = invalid_form_message(form)
+            if message:  # an expired CSRF token alone was already explained by the form
+                flash(message, "error")
             return False
         try:
             with database.atomic():
@@ -175,14 +175,17 @@ class ConsoleModelView(ModelView):
 
 
 def invalid_form_message(form):
-    """One French message listing each faulty field with its reason."""
+    """One French message listing each faulty field with its reason (None when the
+    CSRF token is the only one: forms.base.BaseForm says why itself)."""
     parts = []
     for name, errors in form.errors.items():
         if name == "csrf_token":
-            return str(CSRF_MESSAGE)
+            continue
         field = getattr(form, name, None)
         label = field.label.text if field is not None else name
         parts.append(f"{label} : {' '.join(str(e) for e in _flat(errors))}")
+    if not parts:
+        return None
     return _("Enregistrement impossible. %(raisons)s", raisons=" ; ".join(parts))
 
 
