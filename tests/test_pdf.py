@@ -11,7 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 from weasyprint.urls import path2url
 
-from ecandidat import clock, storage
+from ecandidat import clock, storage, workflow
 from ecandidat.models import (Adresse, Candidat, CandidatBac, CandidatBacSpecialite,
                               Candidature, CursusExterne, CursusInterne, ExperiencePro,
                               PieceCandidat, PieceJustificative, ReponseQuestion, Stage)
@@ -88,18 +88,18 @@ def dossier(app, make_compte):
     asked = pieces(formation)
     asked["notes"] = PieceJustificative.create(code="NOTES", libelle="Relevé de notes",
                                                formation=formation, ordre=4)
-    candidature = Candidature.create(candidat=candidat, formation=formation, statut="RE",
-                                     type_traitement="AC", type_traitement_valide=True,
-                                     date_transmission=clock.now(),
-                                     date_reception=clock.now())
+    candidature = Candidature.create(candidat=candidat, formation=formation, statut="AT",
+                                     type_traitement="AC", type_traitement_valide=True)
     attach(candidature, asked["lettre"], two_page_pdf(), "lettre.pdf")
     attach(candidature, asked["notes"], image_bytes("JPEG"), "releve-notes.jpg")
     attach(candidature, asked["identite"], image_bytes("PNG", (800, 500)), "carte-identite.png",
            shared=True)
-    PieceCandidat.create(candidat=candidat, piece=asked["handicap"], statut="NC")
+    PieceCandidat.create(candidat=candidat, candidature=candidature, piece=asked["handicap"],
+                         statut="NC")
     ReponseQuestion.create(candidature=candidature, question=question(formation),
                            reponse="oui", statut="TR")
-    return candidature
+    # Transmitted for real: the candidature keeps its own copy of the shared piece.
+    return workflow.transmettre(workflow.Actor.candidat(candidat), candidature)
 
 
 def page_texts(data):
@@ -141,8 +141,10 @@ def test_image_piece_fits_one_a4_page(dossier):
 
 
 def test_missing_or_corrupt_piece_gives_a_notice_page(dossier, caplog):
-    lettre, notes, identite = (PieceCandidat.select().where(PieceCandidat.fichier.is_null(False))
-                               .order_by(PieceCandidat.id))
+    lettre, notes = (PieceCandidat.select()
+                     .where(PieceCandidat.fichier.is_null(False),
+                            PieceCandidat.candidature == dossier.id)
+                     .order_by(PieceCandidat.id))[:2]
     with open(storage.stored_path(lettre.fichier), "wb") as handle:
         handle.write(b"%PDF-1.4\nnot really a PDF")
     os.remove(storage.stored_path(notes.fichier))

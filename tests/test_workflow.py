@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from conftest import outbox
 from ecandidat import clock, db, storage, workflow
 from ecandidat.models import (ALL_MODELS, AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
-                              ReponseQuestion, User)
+                              PieceJustificative, Question, ReponseQuestion, User)
 from ecandidat.pdf import dossier_pdf
 from ecandidat.workflow import rules
 from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
@@ -316,6 +316,51 @@ def test_replacing_a_shared_piece_elsewhere_leaves_the_transmitted_one_unchanged
     assert files_of(second)["ID"] == (new_id.fichier, "nouvelle-carte.pdf", "TR")
     on_disk = set(os.listdir(app.config["UPLOAD_FOLDER"]))
     assert sent["ID"][0] in on_disk and new_id.fichier in on_disk
+
+
+def answers_of(candidature):
+    return {q.code: a.reponse if a else None for q, a in workflow.question_rows(candidature)}
+
+
+CATALOGUE_CHANGES = {
+    "piece désactivée": lambda asked, q, other: PieceJustificative.update(actif=False).where(
+        PieceJustificative.id == asked["lettre"].id).execute(),
+    "pièce déplacée": lambda asked, q, other: PieceJustificative.update(formation=other).where(
+        PieceJustificative.id == asked["lettre"].id).execute(),
+    "pièce restreinte à l'accès direct": lambda asked, q, other: PieceJustificative.update(
+        type_traitement="AD").where(PieceJustificative.id == asked["identite"].id).execute(),
+    "pièce ajoutée": lambda asked, q, other: PieceJustificative.create(
+        code="NOUVELLE", libelle="Pièce demandée après coup", formation=asked["lettre"].formation),
+    "question désactivée": lambda asked, q, other: Question.update(actif=False).where(
+        Question.id == q.id).execute(),
+}
+
+
+@pytest.mark.parametrize("change", CATALOGUE_CHANGES)
+def test_a_catalogue_change_leaves_a_transmitted_candidature_unchanged(app, setup, change):
+    """What the commission received (pieces, answers, dossier PDF) is what was sent,
+    whatever happens to the catalogue afterwards — deactivating is what the console
+    offers instead of deleting."""
+    candidat, formation, asked, q = setup
+    sent = ready_candidature(candidat, formation, asked, q)
+    workflow.transmettre(me(candidat), sent)
+    before = files_of(sent), answers_of(sent), pdf_pages(dossier_pdf(sent))
+
+    CATALOGUE_CHANGES[change](asked, q, open_formation(code="AUTRE"))
+
+    sent = Candidature.get_by_id(sent.id)
+    assert (files_of(sent), answers_of(sent), pdf_pages(dossier_pdf(sent))) == before
+
+
+def test_a_candidature_sent_back_incomplete_is_asked_the_pieces_of_today(app, setup):
+    candidat, formation, asked, q = setup
+    sent = ready_candidature(candidat, formation, asked, q)
+    workflow.transmettre(me(candidat), sent)
+    PieceJustificative.create(code="NOUVELLE", libelle="Pièce demandée après coup",
+                              formation=formation)
+    incomplete = put_in_state(sent, "IN")
+    assert files_of(incomplete)["NOUVELLE"] is None
+    assert workflow.refusals("transmettre", me(candidat), incomplete)
 
 
 def test_deleting_a_shared_piece_elsewhere_keeps_the_transmitted_file(app, setup):

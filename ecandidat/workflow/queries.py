@@ -28,31 +28,58 @@ def questions_asked(formation):
     return list(query.order_by(Question.ordre, Question.id))
 
 
+# Statuts du dossier in which a candidature is with the commission, as sent (IN gives it
+# back to the candidate).
+WITH_COMMISSION = frozenset({"RE", "CO"})
+
+
+def is_with_commission(candidature):
+    return candidature.statut in WITH_COMMISSION
+
+
 def piece_rows(candidature):
     """[(PieceJustificative, PieceCandidat or None)] for a candidature, in order.
 
     A piece is answered by the candidature's own row. A shared piece (partagee)
     is answered once per candidate (candidature NULL) for all their candidatures,
     unless the candidature has its own row for it: the copy made when it was
-    transmitted (see `content.freeze_shared_pieces`), which then wins."""
-    pieces = pieces_asked(candidature.formation)
-    provided = PieceCandidat.select().where(
-        (PieceCandidat.candidature == candidature.id)
-        | ((PieceCandidat.candidat == candidature.candidat_id)
-           & PieceCandidat.candidature.is_null()))
+    transmitted (see `content.freeze_shared_pieces`), which then wins.
+
+    Once with the commission, a dematerialised candidature shows exactly what it
+    was sent with — its own rows — whatever the catalogue has become since (a
+    piece deactivated, moved to another formation, added): what a commission
+    received never changes. Before, the pieces are those asked today."""
+    provided = (PieceCandidat.select(PieceCandidat, PieceJustificative)
+                .join(PieceJustificative)
+                .where((PieceCandidat.candidature == candidature.id)
+                       | ((PieceCandidat.candidat == candidature.candidat_id)
+                          & PieceCandidat.candidature.is_null())))
     own, shared = {}, {}
     for row in provided:
         (shared if row.candidature_id is None else own)[row.piece_id] = row
+    if is_with_commission(candidature) and candidature.formation.demat:
+        return [(row.piece, row) for row in _in_display_order_rows(own.values())]
+    pieces = pieces_asked(candidature.formation)
     return [(piece, own.get(piece.id) or (shared.get(piece.id) if piece.partagee else None))
             for piece in pieces]
 
 
+def _in_display_order_rows(rows):
+    return sorted(rows, key=lambda row: (row.piece.ordre, row.piece.id))
+
+
 def question_rows(candidature):
-    """[(Question, ReponseQuestion or None)] for a candidature, in order."""
-    questions = questions_asked(candidature.formation)
+    """[(Question, ReponseQuestion or None)] for a candidature, in order.
+
+    Once with the commission, the questions it was sent with: those answered,
+    whatever the catalogue has become since; before, those asked today."""
     answers = {a.question_id: a for a in
-               ReponseQuestion.select().where(ReponseQuestion.candidature == candidature.id)}
-    return [(q, answers.get(q.id)) for q in questions]
+               ReponseQuestion.select(ReponseQuestion, Question).join(Question)
+               .where(ReponseQuestion.candidature == candidature.id)}
+    if is_with_commission(candidature):
+        return [(answer.question, answer) for answer in
+                sorted(answers.values(), key=lambda a: (a.question.ordre, a.question.id))]
+    return [(q, answers.get(q.id)) for q in questions_asked(candidature.formation)]
 
 
 def published_avis_by_candidature(candidatures):
