@@ -121,12 +121,21 @@ def validate_account(token, now=None):
     return compte
 
 
+def find_account(identifier):
+    """The account an identifier typed at Connexion names (its e-mail, or its
+    n° dossier in any case), or None. The one lookup shared by the login and its
+    per-account limit, so that no spelling of an identifier escapes the limit
+    (a n° dossier is ASCII: "ſ".upper() is "S", which would be another key)."""
+    identifier = (identifier or "").strip()
+    condition = CompteCandidat.email == identifier.lower()
+    if identifier.isascii():
+        condition |= CompteCandidat.numero_dossier == identifier.upper()
+    return CompteCandidat.get_or_none(condition)
+
+
 def authenticate(identifier, password):
     """The account for an e-mail or n° dossier and its password, or AccountError."""
-    identifier = (identifier or "").strip()
-    compte = CompteCandidat.get_or_none(
-        (CompteCandidat.email == identifier.lower())
-        | (CompteCandidat.numero_dossier == identifier.upper()))
+    compte = find_account(identifier)
     # Verified even without an account (against a dummy hash): an unknown address
     # answers in the same time as a wrong password.
     password_ok = check_password(compte.password_hash if compte else None, password)

@@ -15,7 +15,12 @@ def _jsonable(values):
 
 
 def record(actor, action, instance, before=None, after=None):
-    """Write an audit row for `instance` (call it inside the change's transaction)."""
+    """Write an audit row for `instance` (call it inside the change's transaction).
+
+    The instance's secret fields (password hash, tokens) are left out of both sides."""
+    secrets = getattr(instance, "secret_fields", ())
+    before, after = ({k: v for k, v in values.items() if k not in secrets}
+                     if values is not None else None for values in (before, after))
     return AuditLog.create(actor=actor, action=action, table=instance._meta.table_name,
                            record_id=instance._pk, before=_jsonable(before),
                            after=_jsonable(after))

@@ -33,6 +33,19 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+def write_transaction():
+    """A transaction for a write that depends on what it reads.
+
+    SQLite: `BEGIN IMMEDIATE` takes the database's write lock at once (waiting up
+    to busy_timeout), so nothing read inside can change before the commit; a
+    deferred transaction would read, then fail with "database is locked" on its
+    first write. PostgreSQL: a READ COMMITTED transaction in which the caller takes
+    row locks (`ecandidat.workflow.core.locked`). Inside another transaction it is a savepoint of that one."""
+    if isinstance(database.obj, SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()
+
+
 def make_database(url):
     """Build a peewee database from a URL (sqlite:///path or postgresql://…)."""
     if url.startswith("sqlite"):

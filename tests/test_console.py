@@ -320,3 +320,13 @@ def test_a_console_save_without_a_valid_token_changes_nothing(app, client, token
         assert response.status_code in (200, 400)
     assert Formation.get_by_id(formation.id).libelle == formation.libelle
     assert not Formation.select().where(Formation.code == "PIRATE").exists()
+
+
+def test_deleting_a_user_keeps_its_secrets_out_of_the_audit_trail(app, admin_client):
+    other, _ = create_user("ancien@example.org", "admin", password=STRONG)
+    response = admin_client.post("/admin/user/delete/", data={"id": other.id})
+    assert response.status_code == 302
+    audit = AuditLog.get(AuditLog.action == "console_suppression")
+    assert "ancien@example.org" in audit.before
+    assert other.password_hash not in audit.before and other.session_token not in audit.before
+    assert "password_hash" not in audit.before and "session_token" not in audit.before

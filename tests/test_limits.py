@@ -80,6 +80,29 @@ def verifications(monkeypatch):
     return calls
 
 
+def test_no_spelling_of_an_identifier_escapes_the_account_limit(limited, make_compte):
+    """The e-mail and the n° dossier, in either case, count on the same account; the
+    look-alikes that upper-case to a n° dossier ("ſ" and "ı" become S and I) name no
+    account, so they never sign in."""
+    from ecandidat.models import CompteCandidat
+    compte, password = make_compte()
+    CompteCandidat.update(numero_dossier="AB12CDSI").where(
+        CompteCandidat.id == compte.id).execute()
+    spellings = [compte.email, compte.email.upper(), "AB12CDSI", "ab12cdsi"]
+    answers = []
+    for number, identifier in enumerate(spellings * 3):
+        response = limited.test_client().post(
+            "/connexion", data={"identifier": identifier, "password": "mauvais mot de passe"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{number}"})
+        answers.append(response.status_code)
+    assert answers.count(429) == len(answers) - PER_ACCOUNT
+    limiter.reset()
+    for look_alike in ("ab12cd\u017fi", "ab12cds\u0131"):
+        response = limited.test_client().post(
+            "/connexion", data={"identifier": look_alike, "password": password})
+        assert response.status_code == 200 and "incorrect" in text(response)
+
+
 def test_an_unknown_address_costs_one_verification_like_a_wrong_password(
         client, make_compte, verifications):
     compte, _ = make_compte()

@@ -221,6 +221,21 @@ def test_replacing_a_file_removes_the_old_one(app, setup):
     assert first != second and PieceCandidat.select().count() == 1
 
 
+def test_a_file_that_cannot_be_removed_after_commit_never_fails_the_upload(app, setup,
+                                                                           monkeypatch, caplog):
+    candidat, formation, asked, q = setup
+    candidature = apply(candidat, formation)
+    actor = me(candidat)
+    first = workflow.deposer_piece(actor, candidature, asked["lettre"], PDF_BYTES, "a.pdf")
+
+    def refused(name):
+        raise PermissionError(name)
+    monkeypatch.setattr(storage, "delete_stored", refused)
+    second = workflow.deposer_piece(actor, candidature, asked["lettre"], PNG_BYTES, "b.png")
+    assert PieceCandidat.get().fichier == second.fichier != first.fichier
+    assert "non supprimés" in caplog.text
+
+
 def test_a_validated_piece_cannot_be_replaced(setup):
     candidat, formation, asked, q = setup
     candidature = apply(candidat, formation)

@@ -32,8 +32,8 @@ def _attach(form, error):
 @bp.route("/connexion", methods=("GET", "POST"))
 @form_view
 @limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
-@limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("identifier"), methods=["POST"],
-               deduct_when=failed_login)
+@limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("identifier", accounts.find_account),
+               methods=["POST"], deduct_when=failed_login)
 def login():
     if signed_in_compte() is not None:
         return redirect(url_for("main.index"))

@@ -15,13 +15,18 @@ LOGIN_PER_ACCOUNT = "10 per 15 minutes"
 MAIL_REQUESTS = "5 per minute;30 per hour"
 
 
-def identifier_key(field):
+def identifier_key(field, find_account):
     """A key function limiting attempts on one account whatever address they come
-    from. The key is a hash of the (capped) identifier, so a huge identifier costs
-    the limiter's storage 64 bytes, not its own size."""
+    from and however its identifier is spelt: the key names the account that
+    `find_account(typed)` (the login's own lookup) returns. Without an account, a
+    hash of the (capped) identifier, so a huge identifier costs the limiter's
+    storage 64 bytes, not its own size."""
     def key():
-        typed = (request.form.get(field) or "")[:IDENTIFIER_MAX_LENGTH].strip().lower()
-        return "login:" + hashlib.sha256(typed.encode()).hexdigest()
+        typed = (request.form.get(field) or "")[:IDENTIFIER_MAX_LENGTH]
+        account = find_account(typed)
+        if account is not None:
+            return f"login:{account.login_prefix}:{account.id}"
+        return "login:" + hashlib.sha256(typed.strip().lower().encode()).hexdigest()
     return key
 
 

@@ -25,6 +25,8 @@ class LoginMixin:
     through ``_pk``, so use ``_pk`` (or ``.id``) for the primary key."""
     is_anonymous = False
     login_prefix = ""
+    # Never shown nor written anywhere else (console, exports, audit trail).
+    secret_fields = ("password_hash", "session_token")
 
     @property
     def is_authenticated(self):
@@ -56,6 +58,7 @@ class CompteCandidat(LoginMixin, BaseModel):
     created_at = UTCDateTimeField(default=clock.now, index=True)
 
     login_prefix = "c"
+    secret_fields = LoginMixin.secret_fields + ("validation_token_hash", "reset_token_hash")
 
     @property
     def is_active(self):

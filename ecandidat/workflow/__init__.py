@@ -12,21 +12,17 @@ acts, and show the WorkflowError messages.
 - transitions: candidater, transmettre, annuler."""
 from ecandidat.workflow.content import (declarer_non_concerne, deposer_piece, repondre,
                                         supprimer_piece)
-from ecandidat.workflow.core import (CANDIDAT, JOB, USER, Actor, WorkflowError,
-                                     write_transaction)
-from ecandidat.workflow.queries import (date_confirmation, date_retour, has_avis,
-                                        live_candidatures, piece_rows, pieces_asked,
-                                        published_avis, published_avis_by_candidature,
-                                        question_rows, questions_asked)
+from ecandidat.workflow.core import CANDIDAT, JOB, USER, Actor, WorkflowError
+from ecandidat.workflow.queries import (date_confirmation, date_retour, live_candidatures,
+                                        piece_rows, pieces_asked, published_avis,
+                                        published_avis_by_candidature, question_rows)
 from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_action
-from ecandidat.workflow.transitions import (annuler, candidater, check_can_apply,
-                                            transmettre)
+from ecandidat.workflow.transitions import annuler, candidater, transmettre
 
 __all__ = [
     "CANDIDAT", "JOB", "USER", "Actor", "RULES", "Rule", "WorkflowError", "annuler",
-    "candidater", "check_can_apply", "date_confirmation", "date_retour",
-    "declarer_non_concerne", "deposer_piece", "has_avis", "live_candidatures", "may",
-    "piece_rows", "pieces_asked", "published_avis", "published_avis_by_candidature",
-    "question_rows", "questions_asked", "refusals", "refusals_by_action", "repondre",
-    "supprimer_piece", "transmettre", "write_transaction",
+    "candidater", "date_confirmation", "date_retour", "declarer_non_concerne",
+    "deposer_piece", "live_candidatures", "may", "piece_rows", "pieces_asked",
+    "published_avis", "published_avis_by_candidature", "question_rows", "refusals",
+    "refusals_by_action", "repondre", "supprimer_piece", "transmettre",
 ]

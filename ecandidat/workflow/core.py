@@ -1,12 +1,15 @@
 """What every workflow write stands on: who acts, refusals, write transactions with
 row locks, and removing replaced files only once nothing refers to them."""
 import dataclasses
+import logging
 
 from peewee import SqliteDatabase
 
 from ecandidat import storage
 from ecandidat.db import database
 from ecandidat.models import Candidat, Candidature, PieceCandidat
+
+log = logging.getLogger(__name__)
 
 # Kinds of actors. The rules table (ecandidat.workflow.rules) is keyed on them.
 CANDIDAT, USER, JOB = "candidat", "user", "job"
@@ -44,19 +47,6 @@ class Actor:
         return cls(JOB, name, f"job:{name}")
 
 
-def write_transaction():
-    """A transaction for a write that depends on what it reads.
-
-    SQLite: `BEGIN IMMEDIATE` takes the database's write lock at once (waiting up
-    to busy_timeout), so nothing read inside can change before the commit; a
-    deferred transaction would read, then fail with "database is locked" on its
-    first write. PostgreSQL: a READ COMMITTED transaction in which `locked()`
-    takes row locks. Inside another transaction it is a savepoint of that one."""
-    if isinstance(database.obj, SqliteDatabase):
-        return database.atomic("IMMEDIATE")
-    return database.atomic()
-
-
 def locked(query):
     """`query` locking the rows it reads until the commit (PostgreSQL). FOR NO KEY
     UPDATE does not block the inserts of rows that reference the locked one. On
@@ -91,7 +81,17 @@ def delete_files_after_commit(names):
     may still refer to a replaced file). A rollback keeps them all."""
     names = [name for name in names if name]
     if names:
-        database.after_commit(lambda: delete_unreferenced(names))
+        database.after_commit(lambda: _cleanup_after_commit(names))
+
+
+def _cleanup_after_commit(names):
+    """The action is committed: a file that cannot be removed now (permissions, the
+    database gone) is only left behind, never turned into an error for the user."""
+    try:
+        delete_unreferenced(names)
+    except Exception:  # noqa: BLE001 — any failure here must not undo a committed answer
+        log.exception("Fichiers remplacés non supprimés (ils restent dans le dossier "
+                      "d'envoi) : %s", ", ".join(names))
 
 
 def delete_unreferenced(names):

@@ -4,9 +4,10 @@ from flask_babel import format_date, lazy_gettext as _l
 
 from ecandidat import clock
 from ecandidat.audit import record, snapshot
+from ecandidat.db import write_transaction
 from ecandidat.mail import queue_mail
 from ecandidat.models import Candidature
-from ecandidat.workflow.core import WorkflowError, lock_candidature, write_transaction
+from ecandidat.workflow.core import WorkflowError, lock_candidature
 from ecandidat.workflow.queries import date_retour
 from ecandidat.workflow.rules import check, rule_for
 

@@ -4,11 +4,12 @@ from peewee import IntegrityError
 
 from ecandidat import clock
 from ecandidat.audit import record, snapshot
+from ecandidat.db import write_transaction
 from ecandidat.models import Candidature, Commission, Formation, PieceCandidat
 from ecandidat.profile import completeness
 from ecandidat.workflow.content import freeze_shared_pieces
 from ecandidat.workflow.core import (CANDIDAT, WorkflowError, delete_files_after_commit,
-                                     lock_candidat, write_transaction)
+                                     lock_candidat)
 from ecandidat.workflow.engine import STATUT_FIELDS, run, send
 from ecandidat.workflow.queries import live_candidatures
 from ecandidat.workflow.rules import Mail

@@ -17,7 +17,7 @@ from peewee import IntegrityError
 
 from ecandidat import clock
 from ecandidat.audit import record
-from ecandidat.db import database
+from ecandidat.db import write_transaction
 from ecandidat.models import (Avis, Campagne, Candidature, Centre, Commission, Formation,
                               MotivationAvis, PieceCandidat, PieceJustificative, Question,
                               ReponseQuestion, TypeDiplome)
@@ -147,7 +147,7 @@ def delete_row(instance, actor):
     """Delete `instance` alone (never recursively) with its audit row, or raise
     DeleteRefused. Cascading link rows are removed in the same transaction."""
     try:
-        with database.atomic():
+        with write_transaction():
             problem = delete_problem(instance)
             if problem:
                 raise DeleteRefused(problem)

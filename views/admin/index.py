@@ -15,12 +15,17 @@ from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, failed_login, id
                           limiter)
 
 
+def find_user(email):
+    """The console user of this address, or None (the login's lookup, and its limit's key)."""
+    return User.get_or_none(User.email == normalise_email(email))
+
+
 def authenticate(email, password):
     """The active console user with this address and password, or None.
 
     The password is verified even when the address has no account (against a
     dummy hash) or the account is inactive, so the answer time tells nothing."""
-    user = User.get_or_none(User.email == normalise_email(email))
+    user = find_user(email)
     matches = check_password(user.password_hash if user else None, password)
     if user is None or not matches or not user.actif:
         return None
@@ -39,8 +44,8 @@ class ConsoleIndexView(AdminIndexView):
 
     @expose("/login", methods=("GET", "POST"))
     @limiter.limit(LOGIN_PER_ADDRESS, methods=["POST"])
-    @limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("email"), methods=["POST"],
-                   deduct_when=failed_login)
+    @limiter.limit(LOGIN_PER_ACCOUNT, key_func=identifier_key("email", find_user),
+                   methods=["POST"], deduct_when=failed_login)
     def login(self):
         form = ConsoleLoginForm()
         if form.validate_on_submit():

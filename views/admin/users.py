@@ -16,7 +16,7 @@ from ecandidat.users import UserError, apply_password, check_scope, new_password
 from forms.console import centre_field, commissions_field, password_field
 from views.admin.base import ConsoleModelView, console_user
 
-SECRET_COLUMNS = ("password_hash", "session_token")
+SECRET_COLUMNS = User.secret_fields
 # The fields of ecandidat.users' refusals → this form's fields.
 FORM_FIELDS = {"centre": "scope_centre", "commissions": "scope_commissions",
                "password": "new_password"}
