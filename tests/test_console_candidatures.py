@@ -272,12 +272,16 @@ def test_a_membre_opens_a_transmitted_candidature(app, world, page):
     page.get_by_label("Adresse mail").fill("membre@example.org")
     page.get_by_label("Mot de passe").fill(STRONG)
     page.get_by_role("button", name="Connexion").click()
-    page.get_by_role("link", name="Candidatures").first.click()
+    page.get_by_text("Membre de commission").first.wait_for()
+    page.get_by_role("link", name="Candidatures", exact=True).click()
+    page.wait_for_url("**/admin/candidature/")
     row = page.locator("tr", has_text="DURAND")
     expect(row).to_have_count(1)
     expect(page.locator("tr", has_text="BRUNO")).to_have_count(0)
+    page.wait_for_load_state("load")
     assert contrast_problems(page) == []
     row.get_by_role("link", name=numero(world["sent"])).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("DURAND Alix")
     expect(page.get_by_role("link", name="lettre.pdf")).to_be_visible()
+    page.wait_for_load_state("load")
     assert contrast_problems(page) == []
