@@ -109,10 +109,12 @@ def dossier_summary_pdf(candidature):
     """The dossier pages alone, without the uploaded pieces: a cover sheet with the
     postal address for a paper formation, then the candidate's file, the
     candidature, its pieces list and its answers."""
-    return render_pdf("pdf/dossier.html", **_dossier_context(candidature))
+    return render_pdf("pdf/dossier.html", **dossier_context(candidature))
 
 
-def _dossier_context(candidature):
+def dossier_context(candidature):
+    """What the dossier shows (the candidate's file, the candidature, its dates, pieces
+    and answers): also the console's "Ouvrir" page."""
     formation = candidature.formation
     commission = formation.commission
     candidat = profile.identity(candidature.candidat)

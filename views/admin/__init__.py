@@ -10,6 +10,7 @@ from ecandidat import models
 from views import form_view
 from views.admin.catalog import (CampagneView, CentreView, CommissionView, FormationView,
                                  PieceView)
+from views.admin.candidatures import CandidatureView
 from views.admin.index import ConsoleIndexView
 from views.admin.mail_templates import MailTemplateView
 from views.admin.users import UserView
@@ -27,6 +28,9 @@ def init_admin(app):
                   index_view=ConsoleIndexView(name=_l("Accueil"), url="/admin"),
                   theme=Bootstrap4Theme(swatch="default",
                                         base_template="admin/console_base.html"))
+    # First in the menu: the work of gestionnaires and membres de commission.
+    admin.add_view(CandidatureView(models.Candidature, name=_l("Candidatures"),
+                                   endpoint="candidature"))
     catalogue = _l("Offre de formation")
     admin.add_view(CampagneView(models.Campagne, name=_l("Campagnes"), category=catalogue))
     admin.add_view(CentreView(models.Centre, name=_l("Centres de candidature"),

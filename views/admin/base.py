@@ -1,7 +1,7 @@
 """The base of every console model view: who may open it, one CSRF token,
 read-only users refused on the server, French labels and French errors with
 their reason, and deletes that never cascade into candidatures."""
-from flask import flash, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import save_inline
@@ -11,6 +11,7 @@ from peewee import IntegrityError
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
+from ecandidat import permissions
 from ecandidat.db import database
 from ecandidat.models import FormationDateError, User
 from ecandidat.users import UserError
@@ -38,6 +39,13 @@ def console_user():
 
 def console_actor():
     return f"user:{console_user().email}"
+
+
+def current_scope():
+    """The signed-in console user's permissions.Scope, computed once per request."""
+    if "console_scope" not in g:
+        g.console_scope = permissions.scope_of(console_user())
+    return g.console_scope
 
 
 def read_only():

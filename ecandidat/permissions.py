@@ -1,0 +1,127 @@
+"""What a console user may see: the one place that decides it (SPEC §1, issue 8 §1).
+
+`scope_of(user)` computes a frozen `Scope` once per request; the `visible_*`
+helpers narrow a query to that scope. Console views, downloads and (later)
+actions and exports call them: no view builds its own scope filter, and an id
+outside the scope is treated as if it did not exist (404).
+
+Who sees which candidatures (`visible_candidatures`); a cancelled candidature is
+in no list yet (eCandidat shows them on a separate "annulées" screen):
+- administrateur: every candidature;
+- gestionnaire de centre: every candidature to a formation of their centre(s),
+  whatever its statut — transmitted or not: the centre follows drafts too (it
+  may extend their date de retour, set their type de traitement before they are
+  received, ecandidat-domain §3.5 (a));
+- membre de commission: candidatures to a formation of their commission(s) once
+  transmitted — statut other than AT (En attente): "un dossier non transmis ne
+  constitue pas une candidature", and AT is not a statut commissions see.
+"""
+from dataclasses import dataclass
+
+from ecandidat.models import (Candidature, Centre, Commission, CommissionMembre, Formation,
+                              GestionnaireCentre)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A console user's reach: everything (`all`), or centres and commissions by id.
+
+    `centres` are the centres the user manages (a gestionnaire), `commissions`
+    every commission they may see: all those of their centres for a
+    gestionnaire, their own for a membre. `read_only` users see and change nothing."""
+    role: str = ""
+    all: bool = False
+    centres: frozenset = frozenset()
+    commissions: frozenset = frozenset()
+    read_only: bool = True
+
+    @property
+    def transmitted_only(self):
+        return self.role == "commission"
+
+
+NOTHING = Scope()
+
+
+def scope_of(user):
+    """The Scope of a console User (NOTHING for None or an inactive user)."""
+    if user is None or not user.actif:
+        return NOTHING
+    read_only = bool(user.lecture_seule)
+    if user.role == "admin":
+        return Scope(role="admin", all=True, read_only=read_only)
+    if user.role == "gestionnaire":
+        centres = frozenset(row.centre_id for row in GestionnaireCentre.select(
+            GestionnaireCentre.centre).where(GestionnaireCentre.user == user.id))
+        commissions = frozenset(c.id for c in Commission.select(Commission.id).where(
+            Commission.centre.in_(centres))) if centres else frozenset()
+        return Scope(role="gestionnaire", centres=centres, commissions=commissions,
+                     read_only=read_only)
+    if user.role == "commission":
+        commissions = frozenset(row.commission_id for row in CommissionMembre.select(
+            CommissionMembre.commission).where(CommissionMembre.user == user.id))
+        return Scope(role="commission", commissions=commissions, read_only=read_only)
+    return NOTHING
+
+
+def _none(query, model):
+    """`query` matching no row (an empty IN list is not valid SQL everywhere)."""
+    return query.where(model.id.is_null())
+
+
+def visible_candidatures(scope, query):
+    """`query` (a select on Candidature) narrowed to the candidatures `scope` sees;
+    see the module's docstring for who sees what."""
+    query = query.where(Candidature.date_annulation.is_null())
+    if scope.all:
+        return query
+    if not scope.commissions:
+        return _none(query, Candidature)
+    formations = Formation.select(Formation.id).where(
+        Formation.commission.in_(sorted(scope.commissions)))
+    query = query.where(Candidature.formation.in_(formations))
+    if scope.transmitted_only:
+        query = query.where(Candidature.statut != "AT")
+    return query
+
+
+def visible_candidature(scope, candidature_id, query=None):
+    """The candidature with this id (any text: a forged one gives None) if `scope`
+    sees it, else None; `query` (default: the bare row) may select related rows."""
+    try:
+        candidature_id = int(candidature_id)
+    except (TypeError, ValueError):
+        return None
+    query = Candidature.select() if query is None else query
+    return visible_candidatures(scope, query.where(Candidature.id == candidature_id)).first()
+
+
+def visible_formations(scope, query):
+    """`query` (a select on Formation) narrowed to the formations of `scope`'s commissions."""
+    if scope.all:
+        return query
+    if not scope.commissions:
+        return _none(query, Formation)
+    return query.where(Formation.commission.in_(sorted(scope.commissions)))
+
+
+def visible_commissions(scope, query):
+    """`query` (a select on Commission) narrowed to `scope`'s commissions."""
+    if scope.all:
+        return query
+    if not scope.commissions:
+        return _none(query, Commission)
+    return query.where(Commission.id.in_(sorted(scope.commissions)))
+
+
+def visible_centres(scope, query):
+    """`query` (a select on Centre) narrowed to the centres `scope` manages, or for a
+    membre de commission the centres of their commissions."""
+    if scope.all:
+        return query
+    if scope.centres:
+        return query.where(Centre.id.in_(sorted(scope.centres)))
+    if not scope.commissions:
+        return _none(query, Centre)
+    return query.where(Centre.id.in_(Commission.select(Commission.centre).where(
+        Commission.id.in_(sorted(scope.commissions)))))
