@@ -1,7 +1,7 @@
 """A candidate's whole journey in a real browser, driven by the labels the guide uses:
 Créer un compte → validation link from the mail → Connexion → Informations perso.,
 Adresse, Baccalauréat → Offre de formation → Candidater → pièces, formulaire →
-Transmettre ma candidature → "Réceptionné"."""
+Transmettre ma candidature → "Réceptionné", with the CSRF checks on."""
 import io
 import re
 
@@ -34,7 +34,9 @@ def choose(page, label, option):
     select.select_option(value=wanted.get_attribute("value"))
 
 
-def test_from_account_creation_to_a_received_candidature(page):
+def test_from_account_creation_to_a_received_candidature(app, page):
+    # As in production: every form and button posts its CSRF token from the page.
+    app.config["WTF_CSRF_ENABLED"] = True
     insert_referential_sample()
     formation = open_formation(code="M1AES", libelle="M1 Administration Economique et Sociale",
                                mots_cles="AES")

@@ -1,6 +1,7 @@
 """The console in a real browser with CSRF on and the site's CSP: sign in, edit
 and save, delete (row button and list action), refusals, colour contrast."""
 import pathlib
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -112,6 +113,17 @@ def test_mail_template_preview_and_refusal(app, console):
     console.locator(".preview-body", has_text="Bonjour Camille !").wait_for()
     assert MailTemplate.get_by_id(template.id).corps == template.corps
     assert contrast_problems(console) == []
+
+
+def test_mail_template_edit_and_save(app, console):
+    ensure_templates()
+    template = MailTemplate.get(MailTemplate.code == "CANDIDATURE")
+    console.goto(f"/admin/mailtemplate/edit/?id={template.id}")
+    console.get_by_label("Corps du message").fill("Bonjour {{ prenom }}, candidature reçue.")
+    console.get_by_role("button", name="Enregistrer", exact=True).click()
+    console.wait_for_url(re.compile(r"/admin/mailtemplate/(\?.*)?$"))  # back to the list
+    expect(console.get_by_text("Variable inconnue")).to_have_count(0)
+    assert MailTemplate.get_by_id(template.id).corps == "Bonjour {{ prenom }}, candidature reçue."
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/formation/", "/admin/formation/new/",
