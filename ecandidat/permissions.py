@@ -96,22 +96,24 @@ def visible_candidature(scope, candidature_id, query=None):
     return visible_candidatures(scope, query.where(Candidature.id == candidature_id)).first()
 
 
-def visible_formations(scope, query):
-    """`query` (a select on Formation) narrowed to the formations of `scope`'s commissions."""
+def _within_commissions(scope, query, model, commission_column):
+    """`query` on `model` narrowed to the rows whose `commission_column` is one of
+    `scope`'s commissions."""
     if scope.all:
         return query
     if not scope.commissions:
-        return _none(query, Formation)
-    return query.where(Formation.commission.in_(sorted(scope.commissions)))
+        return _none(query, model)
+    return query.where(commission_column.in_(sorted(scope.commissions)))
+
+
+def visible_formations(scope, query):
+    """`query` (a select on Formation) narrowed to the formations of `scope`'s commissions."""
+    return _within_commissions(scope, query, Formation, Formation.commission)
 
 
 def visible_commissions(scope, query):
     """`query` (a select on Commission) narrowed to `scope`'s commissions."""
-    if scope.all:
-        return query
-    if not scope.commissions:
-        return _none(query, Commission)
-    return query.where(Commission.id.in_(sorted(scope.commissions)))
+    return _within_commissions(scope, query, Commission, Commission.id)
 
 
 def visible_centres(scope, query):

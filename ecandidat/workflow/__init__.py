@@ -13,7 +13,8 @@ acts, and show the WorkflowError messages.
 from ecandidat.workflow.content import (declarer_non_concerne, deposer_piece, repondre,
                                         supprimer_piece)
 from ecandidat.workflow.core import CANDIDAT, JOB, USER, Actor, WorkflowError
-from ecandidat.workflow.queries import (date_confirmation, date_retour, live_candidatures,
+from ecandidat.workflow.queries import (date_confirmation, date_retour,
+                                        last_avis_by_candidature, live_candidatures,
                                         piece_rows, pieces_asked, published_avis,
                                         published_avis_by_candidature, question_rows)
 from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_action
@@ -21,8 +22,8 @@ from ecandidat.workflow.transitions import annuler, candidater, transmettre
 
 __all__ = [
     "CANDIDAT", "JOB", "USER", "Actor", "RULES", "Rule", "WorkflowError", "annuler",
-    "candidater", "date_confirmation", "date_retour", "declarer_non_concerne",
-    "deposer_piece", "live_candidatures", "may", "piece_rows", "pieces_asked",
+    "candidater", "date_confirmation", "date_retour", "declarer_non_concerne", "deposer_piece",
+    "last_avis_by_candidature", "live_candidatures", "may", "piece_rows", "pieces_asked",
     "published_avis", "published_avis_by_candidature", "question_rows", "refusals",
     "refusals_by_action", "repondre", "supprimer_piece", "transmettre",
 ]

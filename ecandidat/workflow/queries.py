@@ -82,15 +82,22 @@ def question_rows(candidature):
     return [(q, answers.get(q.id)) for q in questions_asked(candidature.formation)]
 
 
-def published_avis_by_candidature(candidatures):
-    """{candidature id: its last validated avis} in one query (candidates see no other)."""
-    ids = [c.id for c in candidatures]
+def last_avis_by_candidature(candidature_ids, published_only=False):
+    """{candidature id: its last avis} in one query; only validated ones when
+    `published_only` (candidates see no other)."""
     latest = {}
-    if ids:
-        for avis in (Avis.select().where(Avis.candidature.in_(ids), Avis.valide)
-                     .order_by(Avis.id)):
+    if candidature_ids:
+        query = Avis.select().where(Avis.candidature.in_(list(candidature_ids)))
+        if published_only:
+            query = query.where(Avis.valide)
+        for avis in query.order_by(Avis.id):
             latest[avis.candidature_id] = avis
     return latest
+
+
+def published_avis_by_candidature(candidatures):
+    """{candidature id: its last validated avis} in one query."""
+    return last_avis_by_candidature([c.id for c in candidatures], published_only=True)
 
 
 def published_avis(candidature):

@@ -135,7 +135,7 @@ class CandidatureView(ConsoleModelView):
         """The page's rows, and their last avis in one more query (kept per request)."""
         count, rows = super().get_list(*args, **kwargs)
         if isinstance(rows, list):
-            g.last_avis = _last_avis([row.id for row in rows])
+            g.last_avis = workflow.last_avis_by_candidature([row.id for row in rows])
         return count, rows
 
     # --- Ouvrir ------------------------------------------------------------------------
@@ -162,16 +162,6 @@ class CandidatureView(ConsoleModelView):
             if piece.id == piece_id and row is not None and row.fichier:
                 return send_private_file(row.fichier, row.nom_original, row.type_mime)
         abort(404)
-
-
-def _last_avis(candidature_ids):
-    """{candidature id: its last avis, validated or not} in one query."""
-    latest = {}
-    if candidature_ids:
-        for avis in (Avis.select().where(Avis.candidature.in_(candidature_ids))
-                     .order_by(Avis.id)):
-            latest[avis.candidature_id] = avis
-    return latest
 
 
 def _avis_history(candidature):
