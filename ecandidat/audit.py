@@ -2,6 +2,8 @@
 import datetime
 import json
 
+from peewee import Model
+
 from ecandidat.models import AuditLog
 
 
@@ -9,6 +11,8 @@ def _jsonable(values):
     def convert(value):
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.isoformat()
+        if isinstance(value, Model):  # a foreign key: its id
+            return value._pk
         return value
     return json.dumps({k: convert(v) for k, v in values.items()}, ensure_ascii=False,
                       sort_keys=True) if values is not None else None

@@ -14,12 +14,20 @@ in no list yet (eCandidat shows them on a separate "annulées" screen):
   received, ecandidat-domain §3.5 (a));
 - membre de commission: candidatures to a formation of their commission(s) once
   transmitted — statut other than AT (En attente): "un dossier non transmis ne
-  constitue pas une candidature", and AT is not a statut commissions see.
+  constitue pas une candidature", and AT is not a statut commissions see — in
+  a statut the administrator leaves visible to commissions (StatutDossierParam),
+  and of the active campaign (of no campaign while none is in service).
+
+What a user may do is the workflow's rules table (ecandidat.workflow.rules): it
+reads the same Scope (role, read-only, présidences) for every console action.
 """
 from dataclasses import dataclass
 
-from ecandidat.models import (Candidature, Centre, Commission, CommissionMembre, Formation,
-                              GestionnaireCentre)
+from ecandidat.models import (Campagne, Candidature, Centre, Commission, CommissionMembre,
+                              Formation, GestionnaireCentre, StatutDossierParam)
+
+# The statuts du dossier commission members may see, unless StatutDossierParam hides one.
+COMMISSION_STATUTS = ("RE", "CO", "IN")
 
 
 @dataclass(frozen=True)
@@ -28,12 +36,18 @@ class Scope:
 
     `centres` are the centres the user manages (a gestionnaire), `commissions`
     every commission they may see: all those of their centres for a
-    gestionnaire, their own for a membre. `read_only` users see and change nothing."""
+    gestionnaire, their own for a membre. `read_only` users see and change nothing.
+    `presidences`: the commissions a membre presides. For a membre,
+    `statuts` are the statuts du dossier they see and `campagne` the campaign
+    whose candidatures they see (None: those linked to no campaign)."""
     role: str = ""
     all: bool = False
     centres: frozenset = frozenset()
     commissions: frozenset = frozenset()
     read_only: bool = True
+    presidences: frozenset = frozenset()
+    statuts: tuple = ()
+    campagne: int = None
 
     @property
     def transmitted_only(self):
@@ -58,10 +72,32 @@ def scope_of(user):
         return Scope(role="gestionnaire", centres=centres, commissions=commissions,
                      read_only=read_only)
     if user.role == "commission":
-        commissions = frozenset(row.commission_id for row in CommissionMembre.select(
-            CommissionMembre.commission).where(CommissionMembre.user == user.id))
-        return Scope(role="commission", commissions=commissions, read_only=read_only)
+        rows = list(CommissionMembre.select(CommissionMembre.commission, CommissionMembre.president)
+                    .where(CommissionMembre.user == user.id))
+        hidden = {row.code for row in StatutDossierParam.select(StatutDossierParam.code)
+                  .where(~StatutDossierParam.visible_commission)}
+        campagne = Campagne.active()
+        return Scope(role="commission", read_only=read_only,
+                     commissions=frozenset(row.commission_id for row in rows),
+                     presidences=frozenset(row.commission_id for row in rows if row.president),
+                     statuts=tuple(s for s in COMMISSION_STATUTS if s not in hidden),
+                     campagne=campagne.id if campagne else None)
     return NOTHING
+
+
+def sees(scope, candidature):
+    """Whether `scope` sees this (loaded) candidature: the same rule as
+    `visible_candidatures`, for a row already in hand (the workflow's checks)."""
+    if candidature.date_annulation is not None:
+        return False
+    if scope.all:
+        return True
+    if candidature.formation.commission_id not in scope.commissions:
+        return False
+    if scope.transmitted_only:
+        return (candidature.statut in scope.statuts
+                and candidature.campagne_id == scope.campagne)
+    return True
 
 
 def _none(query, model):
@@ -81,7 +117,9 @@ def visible_candidatures(scope, query):
         Formation.commission.in_(sorted(scope.commissions)))
     query = query.where(Candidature.formation.in_(formations))
     if scope.transmitted_only:
-        query = query.where(Candidature.statut != "AT")
+        query = query.where(Candidature.statut.in_(scope.statuts or ("",)),
+                            Candidature.campagne == scope.campagne
+                            if scope.campagne else Candidature.campagne.is_null())
     return query
 
 

@@ -444,9 +444,9 @@ def test_the_rules_table_drives_the_effects(setup, monkeypatch):
     candidature = ready_candidature(candidat, formation, asked, q)
     user = workflow.Actor.user(User.create(email="g@example.org", nom="G", prenom="G",
                                            role="admin"))
-    monkeypatch.setitem(rules.RULES, ("declarer_complet", workflow.USER), rules.Rule(
+    monkeypatch.setattr(rules, "RULES", {("declarer_complet", workflow.USER): rules.Rule(
         frozenset({"AT"}), "non", statut="CO", dates=("date_complet",),
-        by="confirmation_par", mails=(rules.Mail("STATUT_CO"),)))
+        by="confirmation_par", mails=(rules.Mail("STATUT_CO"),))})
     assert workflow.refusals_by_action(user, candidature) == {"declarer_complet": []}
     workflow.engine.run("declarer_complet", user, candidature)
     saved = Candidature.get_by_id(candidature.id)

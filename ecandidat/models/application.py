@@ -9,12 +9,14 @@ from ecandidat import clock
 from ecandidat.db import BaseModel, UTCDateTimeField
 from ecandidat.models.accounts import User
 from ecandidat.models.candidate import Candidat
-from ecandidat.models.catalog import Formation, MotivationAvis, PieceJustificative, Question
+from ecandidat.models.catalog import (Campagne, Formation, MotivationAvis, PieceJustificative,
+                                      Question, Tag, TypeDecision)
 
 
 class Candidature(BaseModel):
     candidat = ForeignKeyField(Candidat, backref="candidatures", on_delete="CASCADE")
     formation = ForeignKeyField(Formation, backref="candidatures")
+    campagne = ForeignKeyField(Campagne, null=True, backref="candidatures", index=True)
     statut = CharField(max_length=2, default="AT", index=True)  # codes.STATUT_DOSSIER
     type_traitement = CharField(max_length=2, default="AT", index=True)
     type_traitement_valide = BooleanField(default=False)
@@ -32,12 +34,12 @@ class Candidature(BaseModel):
     date_retour_manuelle = DateField(null=True)
     date_confirmation_manuelle = DateField(null=True)
     relance_envoyee = BooleanField(default=False)
-    tags = CharField(null=True)
     bloc_notes = TextField(null=True)
 
     class Meta:
-        # One live candidature per (candidat, formation); cancelled ones stay as history.
-        indexes = ((("candidat", "formation", "statut"), False),)
+        indexes = ((("candidat", "formation", "statut"), False),
+                   # the commission lists: a formation's live candidatures in a statut
+                   (("formation", "date_annulation", "statut"), False))
 
 
 # A partial index cannot be expressed in Meta.indexes above.
@@ -83,6 +85,7 @@ class Avis(BaseModel):
     """One row per decision entered: the history is append-only, the last counts."""
     candidature = ForeignKeyField(Candidature, backref="avis", on_delete="CASCADE")
     type_avis = CharField(max_length=2, index=True)  # codes.TYPE_AVIS
+    type_decision = ForeignKeyField(TypeDecision, null=True)
     motivation = ForeignKeyField(MotivationAvis, null=True)
     rang = IntegerField(null=True)
     rang_reel = IntegerField(null=True)
@@ -108,4 +111,12 @@ class ReponseQuestion(BaseModel):
         indexes = ((("candidature", "question"), True),)
 
 
-MODELS = [Candidature, PieceCandidat, Avis, ReponseQuestion]
+class CandidatureTag(BaseModel):
+    candidature = ForeignKeyField(Candidature, backref="tag_rows", on_delete="CASCADE")
+    tag = ForeignKeyField(Tag, backref="candidatures", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("candidature", "tag"), True),)
+
+
+MODELS = [Candidature, PieceCandidat, Avis, ReponseQuestion, CandidatureTag]

@@ -118,6 +118,38 @@ class GestionnaireCentre(BaseModel):
         indexes = ((("centre", "user"), True),)
 
 
+class TypeDecision(BaseModel):
+    """A decision a commission may give (eCandidat's "types de décision"): the
+    type d'avis it records, its label, and whether it is final. A formation names
+    the favourable decision of its main list and of its liste complémentaire."""
+    code = CharField(max_length=20, unique=True)
+    libelle = CharField()
+    type_avis = CharField(max_length=2)  # codes.TYPE_AVIS
+    definitif = BooleanField(default=True)
+    actif = BooleanField(default=True)
+
+    def __str__(self):
+        return self.libelle
+
+
+class StatutDossierParam(BaseModel):
+    """Per statut du dossier: whether commission members see the candidatures in it
+    (eCandidat's tem_comm_visible). A statut without a row is visible."""
+    code = CharField(max_length=2, primary_key=True)  # codes.STATUT_DOSSIER
+    visible_commission = BooleanField(default=True)
+
+
+class Tag(BaseModel):
+    """A label a centre (or, without a centre, every centre) puts on candidatures."""
+    libelle = CharField(max_length=60)
+    couleur = CharField(max_length=7, default="#1f5fa8")
+    centre = ForeignKeyField(Centre, null=True, backref="tags")
+    actif = BooleanField(default=True)
+
+    def __str__(self):
+        return self.libelle
+
+
 class TypeDiplome(BaseModel):
     code = CharField(max_length=20, unique=True)
     libelle = CharField()
@@ -174,6 +206,9 @@ class Formation(BaseModel):
     libelle = CharField(index=True)
     type_diplome = ForeignKeyField(TypeDiplome, backref="formations")
     commission = ForeignKeyField(Commission, backref="formations")
+    campagne = ForeignKeyField(Campagne, null=True, backref="formations")  # None: every campaign
+    type_decision_fav = ForeignKeyField(TypeDecision, null=True, backref="+")
+    type_decision_fav_lc = ForeignKeyField(TypeDecision, null=True, backref="+")
     mots_cles = CharField(null=True)
     type_traitement = CharField(max_length=2, default="AC")  # codes.TYPE_TRAITEMENT_FORMATION
     demat = BooleanField(default=True)
@@ -290,4 +325,4 @@ class MotivationAvis(BaseModel):
 
 
 MODELS = [Campagne, Adresse, Centre, Commission, CommissionMembre, GestionnaireCentre,
-          TypeDiplome, Formation, PieceJustificative, Question, MotivationAvis]
+          TypeDecision, StatutDossierParam, Tag, TypeDiplome, Formation, PieceJustificative, Question, MotivationAvis]

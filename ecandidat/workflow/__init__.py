@@ -9,19 +9,24 @@ acts, and show the WorkflowError messages.
 - engine: applies a rule in one transaction (conditional write, audit, mails);
 - queries: what is asked and provided, published avis, deadlines;
 - content: pieces and answers (and the copies of shared pieces);
-- transitions: candidater, transmettre, annuler."""
+- transitions: candidater, transmettre, annuler;
+- commission: the console users' actions (statut, type de traitement, pièces,
+  avis and their validation, tags, manual dates, bloc-notes), on one
+  candidature or a selection (all or nothing)."""
 from ecandidat.workflow.content import (declarer_non_concerne, deposer_piece, repondre,
                                         supprimer_piece)
+from ecandidat.workflow import commission
 from ecandidat.workflow.core import CANDIDAT, JOB, USER, Actor, WorkflowError
 from ecandidat.workflow.queries import (date_confirmation, date_retour,
                                         last_avis_by_candidature, live_candidatures,
                                         piece_rows, pieces_asked, published_avis,
                                         published_avis_by_candidature, question_rows)
+from ecandidat.workflow.engine import BulkRefused
 from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_action
 from ecandidat.workflow.transitions import annuler, candidater, transmettre
 
 __all__ = [
-    "CANDIDAT", "JOB", "USER", "Actor", "RULES", "Rule", "WorkflowError", "annuler",
+    "BulkRefused", "CANDIDAT", "JOB", "USER", "Actor", "RULES", "commission", "Rule", "WorkflowError", "annuler",
     "candidater", "date_confirmation", "date_retour", "declarer_non_concerne", "deposer_piece",
     "last_avis_by_candidature", "live_candidatures", "may", "piece_rows", "pieces_asked",
     "published_avis", "published_avis_by_candidature", "question_rows", "refusals",

@@ -29,18 +29,22 @@ class WorkflowError(ValueError):
 class Actor:
     """Who performs an action: a candidate (id = Candidat.id), a console user
     (id = User.id) or a scheduled job (id = its name). `label` is what the audit
-    trail and the candidature's "…_par" fields record."""
+    trail and the candidature's "…_par" fields record. A console user carries
+    their `scope` (ecandidat.permissions.Scope): the rules read it."""
     kind: str
     id: object
     label: str
+    scope: object = dataclasses.field(default=None, compare=False)
 
     @classmethod
     def candidat(cls, candidat):
         return cls(CANDIDAT, candidat.id, f"candidat:{candidat.compte.numero_dossier}")
 
     @classmethod
-    def user(cls, user):
-        return cls(USER, user.id, f"user:{user.email}")
+    def user(cls, user, scope=None):
+        from ecandidat.permissions import scope_of
+        return cls(USER, user.id, f"user:{user.email}",
+                   scope if scope is not None else scope_of(user))
 
     @classmethod
     def job(cls, name):
@@ -68,6 +72,23 @@ def lock_candidature(candidature):
     candidature.__data__.update(fresh.__data__)
     candidature._dirty.clear()
     return candidature
+
+
+def lock_candidatures(candidatures):
+    """`lock_candidature` for several: every candidate first, then every
+    candidature, each in id order (the order any other transaction takes too)."""
+    if len(candidatures) == 1:
+        return [lock_candidature(candidatures[0])]
+    candidat_ids = sorted({c.candidat_id for c in candidatures})
+    list(locked(Candidat.select(Candidat.id).where(Candidat.id.in_(candidat_ids))
+                .order_by(Candidat.id)))
+    fresh = {row.id: row for row in locked(
+        Candidature.select().where(Candidature.id.in_([c.id for c in candidatures]))
+        .order_by(Candidature.id))}
+    for candidature in candidatures:
+        candidature.__data__.update(fresh[candidature.id].__data__)
+        candidature._dirty.clear()
+    return candidatures
 
 
 def lock_candidat(candidat):

@@ -7,8 +7,8 @@ from ecandidat.audit import record, snapshot
 from ecandidat.db import write_transaction
 from ecandidat.mail import queue_mail
 from ecandidat.models import Candidature
-from ecandidat.workflow.core import WorkflowError, lock_candidature
-from ecandidat.workflow.queries import date_retour
+from ecandidat.workflow.core import WorkflowError, lock_candidatures
+from ecandidat.workflow.queries import date_confirmation, date_retour, last_avis
 from ecandidat.workflow.rules import check, rule_for
 
 STATUT_FIELDS = ("statut", "date_transmission", "date_reception", "date_annulation",
@@ -18,31 +18,63 @@ CONFLICT = _l("La candidature vient d'être modifiée par ailleurs : rechargez l
               "recommencez.")
 
 
-def run(action, actor, candidature, write=None, today=None):
+class BulkRefused(WorkflowError):
+    """A bulk action refused as a whole: `rows` lists (candidature, message) for
+    every candidature that blocked it."""
+
+    def __init__(self, rows):
+        super().__init__(_l("Action refusée : %(n)s candidature(s) de la sélection ne le "
+                            "permettent pas. Rien n'a été modifié.", n=len(rows)))
+        self.rows = rows
+
+
+def run(action, actor, candidature, write=None, today=None, values=None):
     """Do `action` as `actor` in one write transaction: lock the candidate and the
     candidature, check the action's Rule on their committed state (else
     WorkflowError, nothing written), call `write(candidature)` for the action's own
-    rows, then apply the Rule's effects with a conditional UPDATE (… WHERE the
-    statut is still one the rule starts from and the candidature is not
-    cancelled), write the audit row and queue the mails. The audit row and the
-    mails exist only if the whole transaction commits. Returns what `write` returned."""
+    rows, then apply the Rule's effects and `values` (more Candidature fields the
+    action sets) with a conditional UPDATE (… WHERE the statut is still one the
+    rule starts from and the candidature is not cancelled), write the audit row
+    and queue the mails. The audit row and the mails exist only if the whole
+    transaction commits. Returns what `write` returned."""
+    return run_many(action, actor, [candidature], write, today, values)[0]
+
+
+def run_many(action, actor, candidatures, write=None, today=None, values=None):
+    """`run` on several candidatures, all or nothing, in one transaction: every
+    one is locked and checked first; if any is refused, BulkRefused lists them
+    all and nothing is written. Returns the list of what `write` returned."""
     rule = rule_for(action, actor)
+    values = values or {}
     with write_transaction():
-        lock_candidature(candidature)
-        check(action, actor, candidature, today)
-        result = write(candidature) if write else None
-        if rule.changes_candidature():
-            before = snapshot(candidature, STATUT_FIELDS)
-            _apply_effects(rule, actor, candidature)
-            record(actor.label, action, candidature, before,
-                   snapshot(candidature, STATUT_FIELDS))
-        for mail in rule.mails:
-            send(mail, candidature)
-    return result
+        lock_candidatures(candidatures)
+        refused = []
+        for candidature in candidatures:
+            try:
+                check(action, actor, candidature, today)
+            except WorkflowError as error:
+                refused.append((candidature, error.message))
+        if refused:
+            if len(candidatures) == 1:
+                raise WorkflowError(refused[0][1])
+            raise BulkRefused(refused)
+        results = []
+        for candidature in candidatures:
+            results.append(write(candidature) if write else None)
+            if rule.changes_candidature() or values:
+                fields = STATUT_FIELDS + tuple(f for f in values if f not in STATUT_FIELDS)
+                before = snapshot(candidature, fields)
+                _apply_effects(rule, actor, candidature, values)
+                record(actor.label, action, candidature, before, snapshot(candidature, fields))
+            for mail in rule.mails:
+                if mail.when is None or mail.when(candidature):
+                    send(mail, candidature)
+    return results
 
 
-def _apply_effects(rule, actor, candidature):
+def _apply_effects(rule, actor, candidature, extra):
     values = {field: clock.now() for field in rule.dates}
+    values.update(extra)
     if rule.statut:
         values["statut"] = rule.statut
     if rule.by:
@@ -70,11 +102,32 @@ def _candidate_vars(candidature):
                 date_retour=format_date(date_retour(candidature), "d MMMM yyyy"))
 
 
+def _avis_vars(candidature):
+    """What a decision mail says: the last avis (the one just validated)."""
+    avis = last_avis(candidature)
+    if avis is None:
+        return {}
+    deadline = date_confirmation(candidature, avis)
+    day = avis.preselection_date or candidature.formation.preselection_date
+    return dict(
+        commentaire=avis.commentaire or "",
+        motivation=avis.motivation.libelle if avis.motivation_id else "",
+        rang=avis.rang if avis.rang is not None else "",
+        date_confirmation=format_date(deadline, "d MMMM yyyy") if deadline else "",
+        preselection_date=format_date(day, "d MMMM yyyy") if day else "",
+        preselection_heure=avis.preselection_heure or candidature.formation.preselection_heure
+        or "",
+        preselection_lieu=avis.preselection_lieu or candidature.formation.preselection_lieu or "")
+
+
 def send(mail, candidature):
     """Queue `mail` (a rules.Mail) to the candidate, or to the commission when it
     asked for this kind of alert."""
     if mail.alert is None:
-        queue_mail(mail.code, candidature.candidat.compte.email, _candidate_vars(candidature))
+        variables = _candidate_vars(candidature)
+        if mail.code.startswith("AVIS_") or mail.code == "TYPE_TRAIT_AD":
+            variables.update(_avis_vars(candidature))
+        queue_mail(mail.code, candidature.candidat.compte.email, variables)
         return
     commission = candidature.formation.commission
     to = commission.mail_alerte or commission.mail

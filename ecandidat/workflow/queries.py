@@ -95,6 +95,16 @@ def last_avis_by_candidature(candidature_ids, published_only=False):
     return latest
 
 
+def last_avis(candidature):
+    """The candidature's last avis (validated or not), or None."""
+    return (Avis.select().where(Avis.candidature == candidature.id)
+            .order_by(Avis.id.desc()).first())
+
+
+def has_validated_avis(candidature):
+    return Avis.select().where(Avis.candidature == candidature.id, Avis.valide).exists()
+
+
 def published_avis_by_candidature(candidatures):
     """{candidature id: its last validated avis} in one query."""
     return last_avis_by_candidature([c.id for c in candidatures], published_only=True)

@@ -6,19 +6,28 @@ set to the actor's label, mails). `refusals()` reads it for the pages ("may this
 actor do X now?", e.g. the candidature page's buttons); `transitions.run()`
 applies it inside the write transaction, on the locked, committed state.
 
-To add an action (the commission's: statut RE/CO/IN/AT, type de traitement,
-avis…), add a row for its actor kind and call `transitions.run()` with the
-action's own writes, if any."""
+To add an action, add a row for its actor kind and call `engine.run()` (or
+`run_many()` for a selection) with the action's own writes, if any. The console
+users' rows (actor kind USER) also say which roles may take them; a user's
+Scope (read-only flag, commissions) is checked for every candidature."""
 import dataclasses
 
 from flask_babel import format_date, lazy_gettext as _l
 
-from ecandidat import clock
-from ecandidat.workflow.core import CANDIDAT, WorkflowError
-from ecandidat.workflow.queries import date_retour, has_avis, piece_rows, question_rows
+from ecandidat import clock, codes, permissions
+from ecandidat.workflow.core import CANDIDAT, USER, WorkflowError
+from ecandidat.workflow.queries import (date_retour, has_avis, last_avis, piece_rows,
+                                        question_rows)
 
 AT, RE, CO, IN = "AT", "RE", "CO", "IN"  # codes.STATUT_DOSSIER
 EDITABLE = frozenset({AT, IN})  # the candidate may change the content: not sent, or sent back
+ANY = frozenset({AT, RE, CO, IN})
+RECEIVED = frozenset({RE, CO, IN})  # the commission has (had) the file in hand
+
+# Console roles (codes.ROLE); PRESIDENT: a membre presiding the candidature's commission.
+ADMIN, GESTIONNAIRE, MEMBRE, PRESIDENT = "admin", "gestionnaire", "commission", "president"
+EVERY_ROLE = frozenset({ADMIN, GESTIONNAIRE, MEMBRE})
+MANAGERS = frozenset({ADMIN, GESTIONNAIRE})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Mail:
     Commission flag, to the commission if that flag is on."""
     code: str
     alert: str = None
+    when: object = None  # when(candidature) -> bool: sent only then (None: always)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +49,7 @@ class Rule:
     by: str = None            # Candidature field set to the actor's label
     mails: tuple = ()         # Mail values, queued in the same transaction
     cancelled: object = _l("Cette candidature est annulée.")  # refusal once cancelled
+    roles: frozenset = EVERY_ROLE  # console roles allowed (USER rows only)
 
     def changes_candidature(self):
         return bool(self.statut or self.dates or self.by)
@@ -85,6 +96,32 @@ def without_avis(candidature, today):
     return []
 
 
+def avis_to_validate(candidature, today):
+    avis = last_avis(candidature)
+    if avis is None:
+        return [_l("Aucun avis n'a été saisi sur cette candidature.")]
+    if avis.valide:
+        return [_l("Le dernier avis de cette candidature est déjà validé.")]
+    return []
+
+
+def treatment_not_validated(candidature, today):
+    if candidature.type_traitement_valide:
+        return [_l("Le type de traitement de cette candidature est déjà validé.")]
+    return []
+
+
+def _last_avis_is(type_avis):
+    def when(candidature):
+        avis = last_avis(candidature)
+        return avis is not None and avis.type_avis == type_avis
+    return when
+
+
+def _treatment_is(type_traitement):
+    return lambda candidature: candidature.type_traitement == type_traitement
+
+
 # --- The table ---------------------------------------------------------------------------
 
 _SENT = _l("Votre candidature a été transmise : elle ne peut plus être modifiée.")
@@ -109,6 +146,62 @@ RULES = {
                Mail("COMMISSION_ALERT_ANNULATION", "alerte_annulation"))),
 }
 
+# --- Console users (commission members, gestionnaires, administrators): SPEC §4.7 ---------
+
+# Statut du dossier: (from, dates set to now besides the statut's own date, chosen by the user)
+_STATUT_FROM = {RE: frozenset({AT, CO, IN}), CO: frozenset({RE, IN}),
+                IN: frozenset({RE, CO}), AT: frozenset({RE, CO, IN})}
+for _statut, _from in _STATUT_FROM.items():
+    RULES[(f"statut_{_statut}", USER)] = Rule(
+        _from, _l("Le dossier ne peut pas passer au statut « %(statut)s » depuis son statut "
+                  "actuel.", statut=codes.STATUT_DOSSIER.label(_statut)),
+        statut=_statut, dates=("date_modification_statut",), mails=(Mail(f"STATUT_{_statut}"),))
+
+# Type de traitement: set it (AC is validated at once), then validate it.
+_MAIL_TT = {"AC": "TYPE_TRAIT_AC"}
+for _tt in codes.TYPE_TRAITEMENT:
+    RULES[(f"type_traitement_{_tt}", USER)] = Rule(
+        ANY, None, roles=MANAGERS,
+        mails=(Mail(_MAIL_TT[_tt]),) if _tt in _MAIL_TT else ())
+RULES[("valider_type_traitement", USER)] = Rule(
+    ANY, None, roles=MANAGERS, checks=(treatment_not_validated,),
+    mails=(Mail("TYPE_TRAIT_AD", when=_treatment_is("AD")),
+           Mail("TYPE_TRAIT_AC", when=_treatment_is("AC")),
+           Mail("TYPE_TRAIT_ATT", when=_treatment_is("AT"))))
+
+_NOT_RECEIVED = _l("Ce dossier n'a pas été transmis à la commission.")
+RULES.update({
+    ("statut_piece", USER): Rule(RECEIVED, _NOT_RECEIVED),
+    ("saisir_avis", USER): Rule(RECEIVED, _NOT_RECEIVED),
+    ("valider_avis", USER): Rule(
+        RECEIVED, _NOT_RECEIVED, roles=MANAGERS | {PRESIDENT}, checks=(avis_to_validate,),
+        mails=tuple(Mail(code, when=_last_avis_is(type_avis)) for type_avis, code in (
+            ("FA", "AVIS_FAVORABLE"), ("DE", "AVIS_DEFAVORABLE"), ("LC", "AVIS_LISTE_COMP"),
+            ("LA", "AVIS_LISTE_ATT"), ("PR", "AVIS_PRESELECTION")))),
+    ("tags", USER): Rule(ANY, None),
+    ("bloc_notes", USER): Rule(ANY, None),
+    ("date_retour", USER): Rule(ANY, None, roles=MANAGERS),
+    ("date_confirmation", USER): Rule(ANY, None, roles=MANAGERS),
+})
+
+
+def _user_refusal(rule, actor, candidature):
+    """Why this console user may not act on this candidature at all, or None."""
+    scope = actor.scope
+    if scope is None or not permissions.sees(scope, candidature):
+        return _l("Cette candidature n'est pas dans votre périmètre.")
+    if scope.read_only:
+        return _l("Votre compte est en lecture seule : vous ne pouvez rien modifier.")
+    if scope.role in rule.roles:
+        return None
+    if PRESIDENT in rule.roles and candidature.formation.commission_id in scope.presidences:
+        return None
+    if PRESIDENT in rule.roles:
+        return _l("Cette action est réservée aux gestionnaires et au président de la "
+                  "commission.")
+    return _l("Cette action est réservée aux gestionnaires.")
+
+
 def actions(kind):
     """The actions an actor of this kind may ever take, in table order."""
     return [action for action, actor_kind in RULES if actor_kind == kind]
@@ -130,6 +223,10 @@ def refusals(action, actor, candidature, today=None):
         return [_l("Cette action ne vous est pas permise.")]
     if actor.kind == CANDIDAT and candidature.candidat_id != actor.id:
         return [_l("Cette candidature n'est pas la vôtre.")]
+    if actor.kind == USER:
+        refusal = _user_refusal(rule, actor, candidature)
+        if refusal:
+            return [refusal]
     if candidature.date_annulation is not None:
         return [rule.cancelled]
     if candidature.statut not in rule.statuts:

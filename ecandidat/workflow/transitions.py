@@ -5,7 +5,7 @@ from peewee import IntegrityError
 from ecandidat import clock
 from ecandidat.audit import record, snapshot
 from ecandidat.db import write_transaction
-from ecandidat.models import Candidature, Commission, Formation, PieceCandidat
+from ecandidat.models import Campagne, Candidature, Commission, Formation, PieceCandidat
 from ecandidat.profile import completeness
 from ecandidat.workflow.content import freeze_shared_pieces
 from ecandidat.workflow.core import (CANDIDAT, WorkflowError, delete_files_after_commit,
@@ -64,8 +64,10 @@ def candidater(actor, candidat, formation, today=None):
         with write_transaction():
             lock_candidat(candidat)
             check_can_apply(candidat, formation, today)
+            campagne = Campagne.active(today)
             candidature = Candidature.create(
                 candidat=candidat, formation=formation, statut="AT",
+                campagne=campagne.id if campagne else None,
                 type_traitement="AC" if accepted_at_once else "AT",
                 type_traitement_valide=accepted_at_once)
             record(actor.label, "candidater", candidature,

@@ -1,0 +1,270 @@
+"""The console's actions in the workflow (ecandidat.workflow.commission): each
+action's writes, audit rows and mails, and its refusals (role, scope, read-only,
+statut, bad input, a selection blocked by one row). Runs on SQLite and PostgreSQL."""
+import datetime
+
+import pytest
+
+from conftest import outbox
+from ecandidat import clock, workflow
+from ecandidat.models import (AuditLog, Avis, Candidature, CandidatureTag, MotivationAvis,
+                              PieceCandidat, Tag, TypeDecision, User)
+from ecandidat.users import create_user
+from ecandidat.workflow import commission as actions
+from ecandidat.workflow.engine import BulkRefused
+from factories import PDF_BYTES
+from test_console_candidatures import candidate, pieces_of, transmitted, world  # noqa: F401
+
+
+def actor(role, scope=None, email=None, president=False, lecture_seule=False):
+    user, _ = create_user(email or f"{role}-{scope}@example.org", role, scope=scope)
+    if president:
+        from ecandidat.models import CommissionMembre
+        CommissionMembre.update(president=True).where(CommissionMembre.user == user.id).execute()
+    if lecture_seule:
+        User.update(lecture_seule=True).where(User.id == user.id).execute()
+    return workflow.Actor.user(User.get_by_id(user.id))
+
+
+@pytest.fixture
+def membre(world):
+    return actor("commission", "COM-M1AES")
+
+
+@pytest.fixture
+def gestionnaire(world):
+    return actor("gestionnaire", "DSS")
+
+
+def fresh(candidature):
+    return Candidature.get_by_id(candidature.id)
+
+
+def audit(action):
+    return list(AuditLog.select().where(AuditLog.action == action).order_by(AuditLog.id))
+
+
+def codes_sent():
+    return [mail.code for mail in outbox()]
+
+
+# --- Selection and scope ----------------------------------------------------------------
+
+def test_a_selection_with_an_id_out_of_scope_or_forged_is_refused_whole(world, membre):
+    sent, other, draft = world["sent"], world["other"], world["draft"]
+    assert [c.id for c in actions.candidatures_for(membre, [sent.id])] == [sent.id]
+    for ids in ([sent.id, other.id], [sent.id, draft.id], [sent.id, 999999], ["1 OR 1=1"], []):
+        with pytest.raises(workflow.WorkflowError):
+            actions.candidatures_for(membre, ids)
+
+
+def test_the_workflow_refuses_out_of_scope_and_read_only_even_given_the_row(world):
+    sent = world["sent"]
+    ailleurs = actor("commission", "COM-LLCE")
+    lecteur = actor("commission", "COM-M1AES", email="lecteur@example.org", lecture_seule=True)
+    before = len(outbox())
+    with pytest.raises(workflow.WorkflowError, match="périmètre"):
+        actions.changer_statut(ailleurs, [sent], "CO")
+    with pytest.raises(workflow.WorkflowError, match="lecture seule"):
+        actions.changer_statut(lecteur, [sent], "CO")
+    assert fresh(sent).statut == "RE" and len(outbox()) == before
+
+
+# --- Statut du dossier -------------------------------------------------------------------
+
+def test_statut_complet_then_incomplet_with_dates_audit_and_mails(world, membre):
+    sent = actions.candidatures_for(membre, [world["sent"].id])
+    actions.changer_statut(membre, sent, "CO")
+    saved = fresh(sent[0])
+    assert saved.statut == "CO" and saved.date_complet is not None
+    assert codes_sent()[-1] == "STATUT_CO"
+    row = audit("statut_CO")[-1]
+    assert row.actor == membre.label and '"statut": "RE"' in row.before
+    yesterday = clock.today() - datetime.timedelta(days=1)
+    actions.changer_statut(membre, [saved], "IN", date=yesterday)
+    saved = fresh(saved)
+    assert saved.statut == "IN" and clock.local(saved.date_incomplet).date() == yesterday
+    assert codes_sent()[-1] == "STATUT_IN"
+    # The candidate may now complete the file again.
+    assert workflow.may("deposer_piece", workflow.Actor.candidat(saved.candidat), saved)
+
+
+def test_statut_refusals(world, membre):
+    sent = world["sent"]
+    with pytest.raises(workflow.WorkflowError, match="Réceptionné"):
+        actions.changer_statut(membre, [sent], "RE")  # already there
+    with pytest.raises(actions.InvalidInput) as error:
+        actions.changer_statut(membre, [sent], "CO",
+                               date=clock.today() + datetime.timedelta(days=1))
+    assert "date" in error.value.errors
+    with pytest.raises(actions.InvalidInput):
+        actions.changer_statut(membre, [sent], "XX")
+    assert fresh(sent).statut == "RE"
+
+
+def test_a_bulk_statut_is_all_or_nothing_and_names_the_blocking_rows(world, gestionnaire,
+                                                                      make_compte):
+    second = transmitted(candidate(make_compte, "deux@example.org", nom="ROUX"),
+                         world["formation"])
+    actions.changer_statut(gestionnaire, [fresh(second)], "CO")
+    mails = len(outbox())
+    selection = actions.candidatures_for(gestionnaire, [world["sent"].id, second.id])
+    with pytest.raises(BulkRefused) as refused:
+        actions.changer_statut(gestionnaire, selection, "CO")
+    assert [c.id for c, _message in refused.value.rows] == [second.id]
+    assert fresh(world["sent"]).statut == "RE" and len(outbox()) == mails
+
+
+# --- Type de traitement -------------------------------------------------------------------
+
+def test_type_de_traitement_set_and_validated_acces_direct_creates_a_favourable_avis(
+        world, gestionnaire, membre):
+    fav = TypeDecision.create(code="FAV", libelle="Favorable", type_avis="FA")
+    world["formation"].type_decision_fav = fav
+    world["formation"].save()
+    sent = actions.candidatures_for(gestionnaire, [world["sent"].id])
+    with pytest.raises(workflow.WorkflowError, match="gestionnaires"):
+        actions.changer_type_traitement(membre, sent, "AD")
+    actions.changer_type_traitement(gestionnaire, sent, "AD")
+    saved = fresh(sent[0])
+    assert (saved.type_traitement, saved.type_traitement_valide) == ("AD", False)
+    actions.valider_type_traitement(gestionnaire, [saved])
+    saved = fresh(saved)
+    assert saved.type_traitement_valide
+    avis = Avis.get(Avis.candidature == saved.id)
+    assert (avis.type_avis, avis.valide, avis.type_decision_id) == ("FA", True, fav.id)
+    assert codes_sent()[-1] == "TYPE_TRAIT_AD"
+    with pytest.raises(workflow.WorkflowError, match="déjà validé"):
+        actions.valider_type_traitement(gestionnaire, [saved])
+    # Accès contrôlé is validated at once, with its mail.
+    actions.changer_type_traitement(gestionnaire, [saved], "AC")
+    assert fresh(saved).type_traitement_valide and codes_sent()[-1] == "TYPE_TRAIT_AC"
+
+
+# --- Pièces ------------------------------------------------------------------------------
+
+def test_pieces_validated_and_refused_with_a_comment_the_candidate_reads(world, membre):
+    sent = world["sent"]
+    lettre, identite = pieces_of(world["formation"])["lettre"], pieces_of(world["formation"])[
+        "identite"]
+    mails = len(outbox())
+    actions.changer_statut_piece(membre, sent, lettre.id, "VA")
+    with pytest.raises(actions.InvalidInput) as error:
+        actions.changer_statut_piece(membre, sent, identite.id, "RE", "  ")
+    assert "commentaire" in error.value.errors
+    actions.changer_statut_piece(membre, sent, identite.id, "RE", "Illisible")
+    rows = {piece.id: row for piece, row in workflow.piece_rows(fresh(sent))}
+    assert rows[lettre.id].statut == "VA"
+    assert (rows[identite.id].statut, rows[identite.id].commentaire) == ("RE", "Illisible")
+    assert len(outbox()) == mails  # no mail for a piece
+    assert [r.actor for r in audit("statut_piece")] == [membre.label] * 2
+    # The candidate replaces it once the dossier is Incomplet, then sends it again.
+    actions.changer_statut(membre, [fresh(sent)], "IN")
+    candidat = fresh(sent).candidat
+    as_candidate = workflow.Actor.candidat(candidat)
+    with pytest.raises(workflow.WorkflowError, match="validée"):
+        workflow.deposer_piece(as_candidate, fresh(sent), lettre, PDF_BYTES, "autre.pdf")
+    workflow.deposer_piece(as_candidate, fresh(sent), identite, PDF_BYTES, "id.pdf")
+    workflow.transmettre(as_candidate, fresh(sent))
+    rows = {piece.id: row for piece, row in workflow.piece_rows(fresh(sent))}
+    assert fresh(sent).statut == "RE"
+    assert (rows[identite.id].statut, rows[lettre.id].statut) == ("TR", "VA")
+    with pytest.raises(workflow.WorkflowError):
+        actions.changer_statut_piece(membre, sent, 999999, "VA")
+
+
+def test_a_piece_statut_needs_a_received_file(world, gestionnaire):
+    with pytest.raises(workflow.WorkflowError, match="transmis"):
+        actions.changer_statut_piece(gestionnaire, world["draft"], world["lettre"].id, "VA")
+
+
+# --- Avis ------------------------------------------------------------------------------
+
+def test_avis_entry_needs_its_motivation_or_rang_and_each_is_a_new_row(world, membre):
+    sent = world["sent"]
+    with pytest.raises(actions.InvalidInput) as error:
+        actions.saisir_avis(membre, [sent], "DE")
+    assert "motivation" in error.value.errors
+    with pytest.raises(actions.InvalidInput) as error:
+        actions.saisir_avis(membre, [sent], "LC")
+    assert set(error.value.errors) == {"rang", "type_avis"}  # and no liste complémentaire
+    motif = MotivationAvis.create(code="CAP", libelle="Capacité atteinte")
+    actions.saisir_avis(membre, [sent], "DE", motivation_id=motif.id, commentaire=" Désolé ")
+    actions.saisir_avis(membre, [sent], "FA")
+    rows = list(Avis.select().where(Avis.candidature == sent.id).order_by(Avis.id))
+    assert [(a.type_avis, a.valide) for a in rows] == [("DE", False), ("FA", False)]
+    assert rows[0].commentaire == "Désolé" and rows[0].created_by_id == membre.id
+    assert len(audit("avis")) == 2
+    assert "AVIS_FAVORABLE" not in codes_sent()  # published only when validated
+
+
+def test_validation_publishes_the_last_avis_with_its_mail(world, membre, gestionnaire):
+    sent = world["sent"]
+    with pytest.raises(workflow.WorkflowError, match="Aucun avis"):
+        actions.valider_avis(gestionnaire, [sent])
+    actions.saisir_avis(membre, [sent], "FA", commentaire="Bon dossier")
+    assert workflow.published_avis(sent) is None
+    with pytest.raises(workflow.WorkflowError, match="président"):
+        actions.valider_avis(membre, [sent])
+    actions.valider_avis(gestionnaire, [sent])
+    published = workflow.published_avis(sent)
+    assert published.type_avis == "FA" and published.valide_par_id == gestionnaire.id
+    mail = outbox("AVIS_FAVORABLE")[-1]
+    assert "Bon dossier" in mail.corps_texte
+    with pytest.raises(workflow.WorkflowError, match="déjà validé"):
+        actions.valider_avis(gestionnaire, [sent])
+
+
+def test_a_president_validates_the_avis_of_their_commission(world):
+    president = actor("commission", "COM-M1AES", email="pres@example.org", president=True)
+    actions.saisir_avis(president, [world["sent"]], "LA")
+    actions.valider_avis(president, [world["sent"]])
+    assert outbox("AVIS_LISTE_ATT")
+
+
+def test_a_bulk_avis_is_refused_where_an_avis_is_validated(world, gestionnaire, make_compte):
+    second = transmitted(candidate(make_compte, "deux@example.org", nom="ROUX"),
+                         world["formation"])
+    actions.saisir_avis(gestionnaire, [second], "FA")
+    actions.valider_avis(gestionnaire, [fresh(second)])
+    count = Avis.select().count()
+    selection = actions.candidatures_for(gestionnaire, [world["sent"].id, second.id])
+    with pytest.raises(BulkRefused) as refused:
+        actions.saisir_avis(gestionnaire, selection, "DE",
+                            motivation_id=MotivationAvis.create(code="M", libelle="M").id)
+    assert [c.id for c, _ in refused.value.rows] == [second.id]
+    assert Avis.select().count() == count
+
+
+def test_a_new_avis_resets_the_confirmation(world, gestionnaire):
+    sent = world["sent"]
+    Candidature.update(confirmation="CONFIRME").where(Candidature.id == sent.id).execute()
+    actions.saisir_avis(gestionnaire, [fresh(sent)], "DE",
+                        motivation_id=MotivationAvis.create(code="M", libelle="M").id)
+    assert fresh(sent).confirmation is None
+
+
+# --- Tags, dates, bloc-notes ---------------------------------------------------------------
+
+def test_tags_dates_and_bloc_notes(world, gestionnaire, membre):
+    sent = world["sent"]
+    commun = Tag.create(libelle="Boursier")
+    lettres = Tag.create(libelle="Lettres", centre=world["other"].formation.commission.centre)
+    actions.changer_tags(membre, [sent], [commun.id])
+    assert [t.libelle for t in actions.tags_of([sent.id])[sent.id]] == ["Boursier"]
+    with pytest.raises(workflow.WorkflowError):
+        actions.changer_tags(membre, [sent], [lettres.id])  # another centre's tag
+    actions.changer_tags(membre, [sent], [])
+    assert not CandidatureTag.select().exists()
+    assert [(r.before, r.after) for r in audit("tags")][-1] == (
+        '{"tags": ["Boursier"]}', '{"tags": []}')
+    later = clock.today() + datetime.timedelta(days=60)
+    with pytest.raises(workflow.WorkflowError, match="gestionnaires"):
+        actions.changer_date_retour(membre, [sent], later)
+    actions.changer_date_retour(gestionnaire, [sent], later)
+    actions.changer_date_confirmation(gestionnaire, [sent], later)
+    actions.changer_bloc_notes(membre, fresh(sent), "  Appeler le candidat  ")
+    saved = fresh(sent)
+    assert workflow.date_retour(saved) == later and saved.date_confirmation_manuelle == later
+    assert saved.bloc_notes == "Appeler le candidat"
+    assert audit("bloc_notes")[-1].actor == membre.label
