@@ -20,6 +20,18 @@ in no list yet (eCandidat shows them on a separate "annulées" screen):
 
 What a user may do is the workflow's rules table (ecandidat.workflow.rules): it
 reads the same Scope (role, read-only, présidences) for every console action.
+
+The set-up (paramétrage) reaches the same way (`visible_centres`,
+`visible_commissions`, `visible_formations`, `visible_setup_rows`):
+- administrateur: every row, the common ones (pièces, questions, motivations,
+  tags without a centre nor a formation) included — those are theirs alone;
+- gestionnaire de centre: their centre(s), their commissions and formations, and
+  the pièces, questions, tags and motivations of their centre or of one of its
+  formations; never a common row;
+- membre de commission: their commissions and formations (the console shows them
+  read-only), nothing else of the set-up.
+What each role may change there is said by the console views (who may edit
+which screen); which rows they may change, or point a row at, is this scope.
 """
 from dataclasses import dataclass
 
@@ -152,6 +164,34 @@ def visible_formations(scope, query):
 def visible_commissions(scope, query):
     """`query` (a select on Commission) narrowed to `scope`'s commissions."""
     return _within_commissions(scope, query, Commission, Commission.id)
+
+
+def visible_setup_rows(scope, query, model):
+    """`query` on a set-up row owned by a centre — PieceJustificative and Question
+    (a centre or a formation), Tag and MotivationAvis (a centre) — narrowed to
+    the rows of `scope`'s centres and, where the model has a formation, of
+    `scope`'s formations. Common rows (no centre, no formation) belong to the
+    administrators: only a scope that sees everything sees them."""
+    if scope.all:
+        return query
+    reach = []
+    if scope.centres:
+        reach.append(model.centre.in_(sorted(scope.centres)))
+    if "formation" in model._meta.fields and scope.commissions:
+        reach.append(model.formation.in_(Formation.select(Formation.id).where(
+            Formation.commission.in_(sorted(scope.commissions)))))
+    if not reach:
+        return _none(query, model)
+    condition = reach[0]
+    for other in reach[1:]:
+        condition |= other
+    return query.where(condition)
+
+
+def visible_to_administrators(scope, query, model):
+    """`query` on rows only administrators set up (campagnes, types de décision,
+    motivations d'avis): every row for a scope that sees everything, none otherwise."""
+    return query if scope.all else _none(query, model)
 
 
 def visible_centres(scope, query):

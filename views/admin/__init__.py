@@ -9,16 +9,19 @@ from flask_babel import lazy_gettext as _l
 from ecandidat import models
 from views import form_view
 from views.admin.catalog import (CampagneView, CentreView, CommissionView, FormationView,
-                                 PieceView)
+                                 PieceView, QuestionView)
 from views.admin.candidatures import CandidatureView
 from views.admin.index import ConsoleIndexView
 from views.admin.mail_templates import MailTemplateView
+from views.admin.setup_params import (MotivationView, StatutsCommissionView, TagView,
+                                      TypeDecisionView)
 from views.admin.users import UserView
 
 # Flask-Admin's create and edit views change nothing unless their form (a
 # forms.base.BaseForm) validates, CSRF token included: the form checks the token
 # itself, so an expired one brings the page back with what was typed and why.
-FORM_VIEWS = ("flask_admin.model.base.create_view", "flask_admin.model.base.edit_view")
+FORM_VIEWS = ("flask_admin.model.base.create_view", "flask_admin.model.base.edit_view",
+              "views.admin.setup_params.statuts_view")
 
 
 def init_admin(app):
@@ -40,8 +43,17 @@ def init_admin(app):
     admin.add_view(FormationView(models.Formation, name=_l("Formations"), category=catalogue))
     admin.add_view(PieceView(models.PieceJustificative, name=_l("Pièces justificatives"),
                              category=catalogue))
+    admin.add_view(QuestionView(models.Question, name=_l("Questions"), category=catalogue))
     parametrage = _l("Paramétrage")
     admin.add_view(MailTemplateView(models.MailTemplate, name=_l("Modèles de mail"),
                                     category=parametrage))
     admin.add_view(UserView(models.User, name=_l("Utilisateurs"), category=parametrage))
+    admin.add_view(TypeDecisionView(models.TypeDecision, name=_l("Types de décision"),
+                                    category=parametrage))
+    admin.add_view(MotivationView(models.MotivationAvis, name=_l("Motivations d'avis"),
+                                  category=parametrage))
+    admin.add_view(TagView(models.Tag, name=_l("Tags"), category=parametrage))
+    admin.add_view(StatutsCommissionView(name=_l("Statuts visibles des commissions"),
+                                         endpoint="statutscommission",
+                                         category=parametrage))
     return admin

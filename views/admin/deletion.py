@@ -18,17 +18,25 @@ from peewee import IntegrityError
 from ecandidat import clock
 from ecandidat.audit import record
 from ecandidat.db import write_transaction
-from ecandidat.models import (Avis, Campagne, Candidature, Centre, Commission, Formation,
-                              MotivationAvis, PieceCandidat, PieceJustificative, Question,
-                              ReponseQuestion, TypeDiplome)
+from ecandidat.models import (Avis, Campagne, Candidature, CandidatureTag, Centre, Commission,
+                              Formation, MotivationAvis, PieceCandidat, PieceJustificative,
+                              Question, ReponseQuestion, TypeDiplome)
 
 # Rows that belong to candidatures: reaching one of them means "used by candidates".
-CANDIDATE_DATA = (Candidature, PieceCandidat, ReponseQuestion, Avis)
+# A tag put on a candidature counts too: deleting the tag would take it off (its
+# link row cascades), so a used tag is refused like a used motivation or type de
+# décision (an avis names them).
+CANDIDATE_DATA = (Candidature, PieceCandidat, ReponseQuestion, Avis, CandidatureTag)
 # Catalogue rows the search walks through (an acyclic chain: centre → commission →
 # formation → pièce/question), so a centre is "used" when a candidature of one of
 # its formations exists, or a candidate answered one of its pieces or questions.
 WALK_THROUGH = (Centre, Commission, Formation, PieceJustificative, Question, MotivationAvis,
                 TypeDiplome)
+# References that do not make the referencing row part of the referenced one: a
+# formation naming a type de décision as its favourable decision does not make the
+# formation's candidatures users of that type (the formation itself is named as
+# a row to handle first; the avis that recorded the type are candidate data).
+NOT_WALKED = (Formation.type_decision_fav, Formation.type_decision_fav_lc)
 
 # (singular, plural) of each kind of dependent row, for the messages.
 KIND_NAMES = {
@@ -43,6 +51,9 @@ KIND_NAMES = {
     "question": (_l("question"), _l("questions")),
     "motivation_avis": (_l("motif d'avis"), _l("motifs d'avis")),
     "candidat": (_l("candidat"), _l("candidats")),
+    "candidature_tag": (_l("candidature portant ce tag"), _l("candidatures portant ce tag")),
+    "tag": (_l("tag"), _l("tags")),
+    "type_decision": (_l("type de décision"), _l("types de décision")),
 }
 
 # The flag that takes a row out of use without deleting it, with its console label.
@@ -74,6 +85,8 @@ def candidate_uses(instance):
 def _walk(model, ids, counts):
     for field, referencing in model._meta.backrefs.items():
         rows = referencing.select(referencing._meta.primary_key).where(field.in_(ids))
+        if any(field is other for other in NOT_WALKED):  # peewee's == builds SQL
+            continue
         if referencing in CANDIDATE_DATA:
             found = rows.count()
             if found:
