@@ -71,6 +71,7 @@ class SetupView(ConsoleModelView):
     owner_selects = ()
     admin_only_fields = ()
     uploads = {}
+    edit_template = "admin/setup_edit.html"
 
     # --- scope ---------------------------------------------------------------------
 
