@@ -96,17 +96,24 @@ def options_of(page, name):
 
 
 def field_error(page, name):
-    """The error text shown right after the input `name` (its invalid-feedback)."""
-    match = re.search(rf'name="{name}"[^>]*>\s*<div class="invalid-feedback">(.*?)</div>',
-                      page, re.S)
+    """The error text shown with the field `name` (its invalid-feedback, inside the
+    field's own form-group)."""
+    start = page.find(f'name="{name}"')
+    if start < 0:
+        return ""
+    end = page.find('class="form-group', start)
+    end = len(page) if end < 0 else end
+    match = re.search(r'<div class="invalid-feedback">(.*?)</div>', page[start:end], re.S)
     return _unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1))).strip() if match else ""
 
 
 def edit(client, url, changes=(), files=None):
-    """Open a console form, change some values and send it with its CSRF token."""
+    """Open a console form, change some values (None: a box unchecked) and send it
+    with its CSRF token."""
     page = page_text(client, url)
     data = form_values(page)
     data.update(dict(changes))
+    data = {name: value for name, value in data.items() if value is not None}  # unchecked
     for name, value in (files or {}).items():
         data[name] = value
     return client.post(url, data=data, content_type="multipart/form-data")
@@ -425,3 +432,458 @@ def test_visible_setup_rows_of_each_role(world):
     assert {t.libelle for t in permissions.visible_setup_rows(membre, Tag.select(), Tag)} == set()
     assert not permissions.visible_to_administrators(gestionnaire, Campagne.select(),
                                                      Campagne).exists()
+
+
+# --- a gestionnaire edits their formation ----------------------------------------------------
+
+@pytest.fixture
+def gestionnaire(app, world, client):
+    """The client signed in as the gestionnaire of centre DSS, CSRF checks on."""
+    console_login(client, role="gestionnaire", scope="DSS")
+    csrf_on(app)
+    return client
+
+
+def test_a_gestionnaire_edits_their_formation(world, gestionnaire):
+    m1 = world["m1"]
+    decision = world["rows"]["typedecision"]
+    campagne = world["rows"]["campagne"]
+    start = m1.date_debut_depot
+    response = edit(gestionnaire, f"/admin/formation/edit/?id={m1.id}", {
+        "libelle": "Master AES", "demat": "0", "type_traitement": "AD", "capacite": "35",
+        "liste_complementaire": "y", "delai_confirmation": "8",
+        "type_decision_fav": str(decision.id), "type_decision_fav_lc": str(decision.id),
+        "campagne": str(campagne.id),
+        "date_jury": (start + datetime.timedelta(days=40)).isoformat(),
+        "date_publication": (start + datetime.timedelta(days=45)).isoformat()})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    saved = Formation.get_by_id(m1.id)
+    assert (saved.libelle, saved.demat, saved.type_traitement, saved.capacite) == (
+        "Master AES", False, "AD", 35)
+    assert saved.liste_complementaire and saved.delai_confirmation == 8
+    assert saved.type_decision_fav_id == saved.type_decision_fav_lc_id == decision.id
+    assert saved.campagne_id == campagne.id
+    assert saved.date_jury == start + datetime.timedelta(days=40)
+    assert "Dossier papier" in page_text(gestionnaire, f"/admin/formation/details/?id={m1.id}")
+
+
+def test_dates_out_of_order_are_refused_next_to_the_field(world, gestionnaire):
+    m1 = world["m1"]
+    before = Formation.get_by_id(m1.id).__data__
+    late = m1.date_debut_depot - datetime.timedelta(days=1)
+    response = edit(gestionnaire, f"/admin/formation/edit/?id={m1.id}", {
+        "libelle": "Changé", "date_fin_depot": late.isoformat()})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_error(page, "date_fin_depot") == (
+        "La date de fin de dépôt doit être postérieure ou égale à la date de début de dépôt.")
+    assert "Enregistrement impossible" in flashes(page)
+    assert Formation.get_by_id(m1.id).__data__ == before
+
+
+def test_a_formation_cannot_move_to_another_centre(world, gestionnaire):
+    m1, other = world["m1"], world["llce"].commission
+    url = f"/admin/formation/edit/?id={m1.id}"
+    offered = options_of(page_text(gestionnaire, url), "commission")
+    assert str(other.id) not in offered and str(m1.commission_id) in offered
+    assert set(offered) == {str(c.id) for c in Commission.select().where(
+        Commission.centre == world["dss"].id)}
+    response = edit(gestionnaire, url, {"commission": str(other.id), "libelle": "Volée"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert field_error(page, "commission") == "N'est pas un choix valide."
+    assert Formation.get_by_id(m1.id).commission_id == m1.commission_id
+    # Nor be created there.
+    response = edit(gestionnaire, "/admin/formation/new/", {
+        "code": "NEUVE", "libelle": "Neuve", "commission": str(other.id)})
+    assert response.status_code == 200
+    assert not Formation.select().where(Formation.code == "NEUVE").exists()
+
+
+def test_the_scope_is_checked_again_on_save(world, gestionnaire, monkeypatch):
+    """Past the select (whatever lets a value through), the save refuses it too."""
+    from views.admin import setup_base
+    m1, other = world["m1"], world["llce"].commission
+    page = page_text(gestionnaire, f"/admin/formation/edit/?id={m1.id}")
+    data = dict(form_values(page), commission=str(other.id))
+    original = setup_base.SetupView.adapt_form
+
+    def everything_offered(self, form, obj):  # the select lists every commission
+        form = original(self, form, obj)
+        if "commission" in form:
+            form.commission.query = Commission.select()
+        return form
+    monkeypatch.setattr(setup_base.SetupView, "adapt_form", everything_offered)
+    response = gestionnaire.post(f"/admin/formation/edit/?id={m1.id}", data=data)
+    assert field_error(response.get_data(as_text=True), "commission") == \
+        "Choisissez une valeur de la liste."
+    assert Formation.get_by_id(m1.id).commission_id == m1.commission_id
+
+
+def test_a_new_formation_starts_from_its_centre_defaults(world, gestionnaire):
+    dss = world["dss"]
+    dss.date_debut_depot, dss.date_fin_depot = datetime.date(2031, 3, 1), datetime.date(2031, 4, 1)
+    dss.date_retour, dss.demat_defaut = datetime.date(2031, 5, 1), False
+    dss.save()
+    page = page_text(gestionnaire, "/admin/formation/new/")
+    values = form_values(page)
+    assert (values["date_debut_depot"], values["date_retour"], values["demat"]) == (
+        "2031-03-01", "2031-05-01", "0")
+    response = edit(gestionnaire, "/admin/formation/new/", {
+        "code": "M2AES", "libelle": "Master 2 AES",
+        "commission": str(world["m1"].commission_id)})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    created = Formation.get(Formation.code == "M2AES")
+    assert created.date_fin_depot == datetime.date(2031, 4, 1) and not created.demat
+
+
+def test_a_read_only_gestionnaire_changes_nothing(app, world, client):
+    console_login(client, role="gestionnaire", scope="DSS", lecture_seule=True)
+    csrf_on(app)
+    m1 = world["m1"]
+    token = a_token(client)
+    data = {"csrf_token": token, "code": m1.code, "libelle": "Changée",
+            "commission": m1.commission_id, "type_diplome": m1.type_diplome_id}
+    client.post(f"/admin/formation/edit/?id={m1.id}", data=data)
+    client.post("/admin/formation/new/", data=dict(data, code="NEW"))
+    client.post(f"/admin/centre/edit/?id={world['dss'].id}", data={
+        "csrf_token": token, "nb_max_voeux": "1"})
+    assert Formation.get_by_id(m1.id).libelle == "Formation M1AES"
+    assert not Formation.select().where(Formation.code == "NEW").exists()
+    assert Centre.get_by_id(world["dss"].id).nb_max_voeux is None
+
+
+# --- their centre -------------------------------------------------------------------------
+
+def test_a_gestionnaire_edits_their_centre_but_not_its_code(world, gestionnaire):
+    dss = world["dss"]
+    url = f"/admin/centre/edit/?id={dss.id}"
+    page = page_text(gestionnaire, url)
+    assert 'name="code"' not in page and 'name="libelle"' not in page
+    response = edit(gestionnaire, url, {
+        "code": "PIRATE", "libelle": "Autre", "nb_max_voeux": "4",
+        "mail_contact": "scol-dss@example.org", "informations": "Ouvert le lundi",
+        "date_debut_depot": "2031-03-01", "date_fin_depot": "2031-04-01"})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    saved = Centre.get_by_id(dss.id)
+    assert (saved.code, saved.libelle) == ("DSS", dss.libelle)
+    assert (saved.nb_max_voeux, saved.mail_contact, saved.informations) == (
+        4, "scol-dss@example.org", "Ouvert le lundi")
+    response = edit(gestionnaire, url, {"date_fin_depot": "2031-02-01",
+                                        "mail_contact": "pas une adresse"})
+    page = response.get_data(as_text=True)
+    assert field_error(page, "mail_contact") == "Cette adresse mail n'est pas valide."
+    response = edit(gestionnaire, url, {"date_fin_depot": "2031-02-01"})
+    assert field_error(response.get_data(as_text=True), "date_fin_depot").startswith(
+        "La date de fin de dépôt doit être postérieure")
+    assert Centre.get_by_id(dss.id).date_fin_depot == datetime.date(2031, 4, 1)
+
+
+def test_a_gestionnaire_cannot_create_a_centre(world, gestionnaire):
+    token = a_token(gestionnaire)
+    response = gestionnaire.post("/admin/centre/new/", data={
+        "csrf_token": token, "code": "NOUVEAU", "libelle": "Nouveau centre"})
+    assert response.status_code == 302
+    assert not Centre.select().where(Centre.code == "NOUVEAU").exists()
+
+
+# --- commissions: members, address, signature ------------------------------------------------
+
+def test_a_gestionnaire_sets_members_president_and_address(world, gestionnaire):
+    commission = world["m1"].commission
+    alix, _ = create_user("alix@example.org", "commission", scope=commission.code,
+                          password=STRONG)
+    noe, _ = create_user("noe@example.org", "commission", scope="COM-LLCE", password=STRONG)
+    url = f"/admin/commission/edit/?id={commission.id}"
+    page = page_text(gestionnaire, url)
+    assert form_values(page)["membres"] == [str(alix.id)]
+    assert form_values(page)["adresse_ligne1"] == "2 rue Jean Carbonnier"
+    response = edit(gestionnaire, url, {
+        "membres": [str(alix.id), str(noe.id)], "presidents": [str(noe.id)],
+        "signataire": "La présidente du jury", "mail_alerte": "alertes@example.org",
+        "alerte_annulation": None, "adresse_ligne1": "15 rue de l'Hôtel Dieu",
+        "adresse_code_postal": "86000", "adresse_ville": "Poitiers"})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    members = {(m.user_id, m.president) for m in CommissionMembre.select().where(
+        CommissionMembre.commission == commission.id)}
+    assert members == {(alix.id, False), (noe.id, True)}
+    saved = Commission.get_by_id(commission.id)
+    assert (saved.signataire, saved.mail_alerte) == ("La présidente du jury",
+                                                     "alertes@example.org")
+    assert not saved.alerte_annulation and saved.alerte_transmission
+    assert saved.adresse.lines() == ["15 rue de l'Hôtel Dieu", "86000 Poitiers"]
+    assert Adresse.select().count() == 2  # the commissions' own rows, edited in place
+    details = page_text(gestionnaire, f"/admin/commission/details/?id={commission.id}")
+    assert "noe@example.org" in details and "président" in details
+    # A président who is not a member, and a member who is not a membre de commission.
+    response = edit(gestionnaire, url, {"membres": [str(alix.id)], "presidents": [str(noe.id)]})
+    assert field_error(response.get_data(as_text=True), "presidents") == \
+        "Un président doit aussi être membre de la commission."
+    gestion = User.get(User.role == "gestionnaire")
+    response = edit(gestionnaire, url, {"membres": [str(gestion.id)]})
+    assert field_error(response.get_data(as_text=True), "membres")
+    assert CommissionMembre.select().where(CommissionMembre.commission == commission.id,
+                                           CommissionMembre.president).count() == 1
+
+
+def test_a_commission_cannot_be_created_in_another_centre(world, gestionnaire):
+    page = page_text(gestionnaire, "/admin/commission/new/")
+    assert options_of(page, "centre") == [str(world["dss"].id)]
+    response = edit(gestionnaire, "/admin/commission/new/", {
+        "code": "COM-X", "libelle": "Commission X", "centre": str(world["let"].id)})
+    assert field_error(response.get_data(as_text=True), "centre") == \
+        "N'est pas un choix valide."
+    assert not Commission.select().where(Commission.code == "COM-X").exists()
+    response = edit(gestionnaire, "/admin/commission/new/", {
+        "code": "COM-X", "libelle": "Commission X", "centre": str(world["dss"].id)})
+    assert response.status_code == 302
+    assert Commission.get(Commission.code == "COM-X").centre_id == world["dss"].id
+
+
+def test_the_signature_image_is_checked_stored_privately_and_served_in_scope(
+        app, world, gestionnaire):
+    commission = world["m1"].commission
+    old = Commission.get_by_id(commission.id).signature_fichier
+    url = f"/admin/commission/edit/?id={commission.id}"
+    for fake, name in ((b"GIF89a pas une image", "signature.png"),
+                       (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "signature.png"),
+                       (PDF_BYTES, "signature.pdf")):
+        response = edit(gestionnaire, url, {"signataire": "Changé"},
+                        files={"signature_upload": (io.BytesIO(fake), name)})
+        assert response.status_code == 200, name
+        assert field_error(response.get_data(as_text=True), "signature_upload"), name
+        assert Commission.get_by_id(commission.id).signature_fichier == old
+        assert Commission.get_by_id(commission.id).signataire is None
+    import os
+    assert sorted(os.listdir(app.config["UPLOAD_FOLDER"])) == sorted(
+        [old, PieceJustificative.get(PieceJustificative.code == "LM-M1").fichier_modele])
+    other_png = _png("darkred")
+    response = edit(gestionnaire, url, files={
+        "signature_upload": (io.BytesIO(other_png), "signature.png")})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    stored = Commission.get_by_id(commission.id).signature_fichier
+    assert stored != old and stored.endswith(".png")
+    with open(stored_path(stored), "rb") as handle:
+        assert handle.read() == other_png
+    assert not os.path.exists(stored_path(old))  # the replaced image is gone
+    assert "static" not in app.config["UPLOAD_FOLDER"]
+    download = gestionnaire.get(f"/admin/commission/{commission.id}/signature")
+    assert download.status_code == 200 and download.data == other_png
+    assert download.mimetype == "image/png"
+    details = page_text(gestionnaire, f"/admin/commission/details/?id={commission.id}")
+    assert f'src="/admin/commission/{commission.id}/signature"' in details
+    # Removing it.
+    response = edit(gestionnaire, url, {"signature_supprimer": "y"})
+    assert response.status_code == 302
+    assert Commission.get_by_id(commission.id).signature_fichier is None
+    assert not os.path.exists(stored_path(stored))
+    assert gestionnaire.get(f"/admin/commission/{commission.id}/signature").status_code == 404
+
+
+def test_the_signature_is_downloadable_only_in_scope(app, world, client):
+    commission = world["m1"].commission
+    url = f"/admin/commission/{commission.id}/signature"
+    console_login(client, role="gestionnaire", scope="LET")
+    assert client.get(url).status_code == 404
+    other = app.test_client()
+    console_login(other, role="commission", scope=commission.code)
+    assert other.get(url).data == PNG_BYTES
+
+
+def _png(colour):
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 20), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# --- pièces justificatives and questions ----------------------------------------------------
+
+def test_the_fichier_modele_is_uploaded_and_downloaded(app, world, gestionnaire, make_compte):
+    piece = world["spare"][("piecejustificative", 1)]
+    url = f"/admin/piecejustificative/edit/?id={piece.id}"
+    response = edit(gestionnaire, url, {"conditionnelle": "y", "ordre": "3"}, files={
+        "fichier_modele_upload": (io.BytesIO(PDF_BYTES), "../Modèle CV.pdf")})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    saved = PieceJustificative.get_by_id(piece.id)
+    assert saved.fichier_modele and saved.fichier_modele_nom == "Modèle CV.pdf"
+    assert saved.conditionnelle and saved.ordre == 3
+    download = gestionnaire.get(f"/admin/piecejustificative/{piece.id}/modele")
+    assert download.status_code == 200 and download.data == PDF_BYTES
+    assert "attachment" in download.headers["Content-Disposition"]
+    # The candidates download it from their side.
+    candidate = app.test_client()
+    compte, _ = make_compte(email="cand@example.org")
+    sign_in(candidate, compte)
+    assert candidate.get(f"/candidatures/modele/{piece.id}").data == PDF_BYTES
+    # A file that is not a PDF, a JPEG or a PNG is refused next to the field.
+    response = edit(gestionnaire, url, files={
+        "fichier_modele_upload": (io.BytesIO(b"<html>modele</html>"), "modele.pdf")})
+    assert "Ce type de fichier n'est pas accepté" in field_error(
+        response.get_data(as_text=True), "fichier_modele_upload")
+    response = edit(gestionnaire, url, {"fichier_modele_supprimer": "y"})
+    assert response.status_code == 302
+    assert PieceJustificative.get_by_id(piece.id).fichier_modele is None
+    assert gestionnaire.get(f"/admin/piecejustificative/{piece.id}/modele").status_code == 404
+
+
+def test_a_gestionnaire_creates_pieces_of_their_centre_only(world, gestionnaire):
+    new = "/admin/piecejustificative/new/"
+    page = page_text(gestionnaire, new)
+    assert set(options_of(page, "centre")) == {"__None", str(world["dss"].id)}
+    assert str(world["llce"].id) not in options_of(page, "formation")
+    cases = (({"centre": "__None", "formation": "__None"}, "centre",
+              "les éléments communs à toutes les formations sont réservés aux administrateurs"),
+             ({"formation": str(world["llce"].id)}, "formation", "N'est pas un choix valide."),
+             ({"centre": str(world["let"].id)}, "centre", "N'est pas un choix valide."),
+             ({"centre": str(world["dss"].id), "formation": str(world["m1"].id)}, "formation",
+              "Choisissez un centre ou une formation, pas les deux."))
+    for changes, field, message in cases:
+        response = edit(gestionnaire, new, {"code": "RIB", "libelle": "RIB", **changes})
+        assert message in field_error(response.get_data(as_text=True), field), changes
+        assert not PieceJustificative.select().where(PieceJustificative.code == "RIB").exists()
+    response = edit(gestionnaire, new, {"code": "RIB", "libelle": "RIB", "partagee": "y",
+                                        "formation": str(world["m1"].id),
+                                        "type_traitement": "AC"})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    rib = PieceJustificative.get(PieceJustificative.code == "RIB")
+    assert (rib.formation_id, rib.centre_id, rib.partagee, rib.type_traitement) == (
+        world["m1"].id, None, True, "AC")
+    # Moving an existing piece of theirs to another centre is refused the same way.
+    piece = world["rows"]["piecejustificative"]
+    response = edit(gestionnaire, f"/admin/piecejustificative/edit/?id={piece.id}", {
+        "formation": str(world["llce"].id)})
+    assert response.status_code == 200
+    assert PieceJustificative.get_by_id(piece.id).formation_id == world["m1"].id
+
+
+def test_an_administrator_creates_common_pieces_and_questions(app, world, client):
+    console_login(client)
+    csrf_on(app)
+    response = edit(client, "/admin/piecejustificative/new/", {
+        "code": "BAC", "libelle": "Relevé de notes du bac", "type_traitement": ""})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    bac = PieceJustificative.get(PieceJustificative.code == "BAC")
+    assert (bac.centre_id, bac.formation_id, bac.type_traitement) == (None, None, None)
+    response = edit(client, "/admin/question/new/", {
+        "code": "Q-ALT", "libelle": "Rythme souhaité ?", "type": "C", "choix": ""})
+    assert field_error(response.get_data(as_text=True), "choix") == \
+        "Indiquez les choix possibles, un par ligne."
+    response = edit(client, "/admin/question/new/", {
+        "code": "Q-ALT", "libelle": "Rythme souhaité ?", "type": "C",
+        "choix": "Alternance\nInitiale"})
+    assert response.status_code == 302
+    assert Question.get(Question.code == "Q-ALT").options() == ["Alternance", "Initiale"]
+    response = edit(client, "/admin/question/new/", {"code": "Q-Z", "libelle": "Z", "type": "Z"})
+    assert field_error(response.get_data(as_text=True), "type") == "N'est pas un choix valide."
+
+
+def test_a_gestionnaire_edits_the_questions_of_their_formations(world, gestionnaire):
+    question = world["rows"]["question"]
+    response = edit(gestionnaire, f"/admin/question/edit/?id={question.id}", {
+        "libelle": "En alternance ?", "obligatoire": None, "actif": None})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    saved = Question.get_by_id(question.id)
+    assert (saved.libelle, saved.obligatoire, saved.actif) == ("En alternance ?", False, False)
+
+
+# --- tags, motivations, types de décision, statuts ------------------------------------------
+
+def test_tags_of_a_centre(world, gestionnaire):
+    new = "/admin/tag/new/"
+    assert options_of(page_text(gestionnaire, new), "centre") == [str(world["dss"].id)]
+    response = edit(gestionnaire, new, {"libelle": "À relancer", "couleur": "#aa0000",
+                                        "centre": str(world["let"].id)})
+    assert field_error(response.get_data(as_text=True), "centre")
+    response = edit(gestionnaire, new, {"libelle": "À relancer", "couleur": "rouge"})
+    assert field_error(response.get_data(as_text=True), "couleur") == \
+        "Choisissez une couleur (#rrvvbb)."
+    assert not Tag.select().where(Tag.libelle == "À relancer").exists()
+    response = edit(gestionnaire, new, {"libelle": "À relancer", "couleur": "#aa0000"})
+    assert response.status_code == 302
+    assert Tag.get(Tag.libelle == "À relancer").centre_id == world["dss"].id
+
+
+def test_an_administrator_edits_types_de_decision_and_motivations(app, world, client):
+    console_login(client)
+    csrf_on(app)
+    new = "/admin/typedecision/new/"
+    assert options_of(page_text(client, new), "type_avis") == ["FA", "DE", "LC", "LA", "PR"]
+    response = edit(client, new, {"code": "LC1", "libelle": "Liste complémentaire",
+                                  "type_avis": "XX"})
+    assert field_error(response.get_data(as_text=True), "type_avis") == \
+        "N'est pas un choix valide."
+    response = edit(client, new, {"code": "LC1", "libelle": "Liste complémentaire",
+                                  "type_avis": "LC"})
+    assert response.status_code == 302
+    assert TypeDecision.get(TypeDecision.code == "LC1").type_avis == "LC"
+    assert "Liste complémentaire" in page_text(client, "/admin/typedecision/")
+    response = edit(client, "/admin/motivationavis/new/", {
+        "code": "NIV", "libelle": "Niveau insuffisant", "centre": str(world["let"].id)})
+    assert response.status_code == 302
+    assert MotivationAvis.get(MotivationAvis.code == "NIV").centre_id == world["let"].id
+
+
+def test_which_statuts_commissions_see(app, world, client):
+    membre, _ = create_user("membre@example.org", "commission", scope="COM-M1AES",
+                            password=STRONG)
+    assert permissions.scope_of(membre).statuts == ("RE", "CO", "IN")
+    console_login(client)
+    csrf_on(app)
+    page = page_text(client, "/admin/statutscommission/")
+    assert "Jamais" in page and 'name="AT"' not in page
+    response = client.post("/admin/statutscommission/", data={
+        "csrf_token": token_of(page), "RE": "y", "IN": "y", "AT": "y"})
+    assert response.status_code == 302
+    assert permissions.scope_of(membre).statuts == ("RE", "IN")
+    page = page_text(client, "/admin/statutscommission/")
+    assert form_values(page, "console-statuts") == {"csrf_token": token_of(page), "RE": "y",
+                                                    "IN": "y"}
+    # Without a valid token nothing changes, and the page says why.
+    response = client.post("/admin/statutscommission/", data={"RE": "y", "CO": "y", "IN": "y"})
+    assert "Votre session a expiré" in flashes(response.get_data(as_text=True))
+    assert permissions.scope_of(membre).statuts == ("RE", "IN")
+
+
+# --- deletes refused when candidate data uses the row ------------------------------------------
+
+def _candidature(formation, make_compte):
+    compte, _ = make_compte(email="used@example.org")
+    candidat = Candidat.create(compte=compte, nom_patronymique="DURAND", prenom="Alix")
+    return Candidature.create(candidat=candidat, formation=formation)
+
+
+def test_deletes_are_refused_when_used(app, world, client, make_compte):
+    console_login(client)
+    csrf_on(app)
+    token = a_token(client)
+    candidature = _candidature(world["m1"], make_compte)
+    rows = world["rows"]
+    CandidatureTag.create(candidature=candidature, tag=rows["tag"])
+    Avis.create(candidature=candidature, type_avis="DE", motivation=rows["motivationavis"],
+                type_decision=world["spare"][("typedecision", 1)])
+    ReponseQuestion.create(candidature=candidature, question=rows["question"], reponse="Oui")
+    Formation.update(type_decision_fav=rows["typedecision"]).where(
+        Formation.id == world["llce"].id).execute()
+    cases = {
+        "tag": (rows["tag"], "1 candidature portant ce tag"),
+        "motivationavis": (rows["motivationavis"], "1 avis"),
+        "typedecision": (world["spare"][("typedecision", 1)], "1 avis"),
+        "question": (rows["question"], "1 réponse de candidat"),
+    }
+    for endpoint, (row, usage) in cases.items():
+        for data in ({"id": row.id}, {"action": "delete", "rowid": [row.id]}):
+            path = f"/admin/{endpoint}/{'delete' if 'id' in data else 'action'}/"
+            response = client.post(path, data={**data, "csrf_token": token},
+                                   follow_redirects=True)
+            message = flashes(response.get_data(as_text=True))
+            assert "des candidatures l'utilisent" in message and usage in message, (path,
+                                                                                   message)
+            assert "Désactivez-le" in message
+            assert _exists(row), path
+    # A type de décision a formation names: the formation is named, not its candidatures.
+    response = client.post("/admin/typedecision/delete/", data={
+        "id": rows["typedecision"].id, "csrf_token": token}, follow_redirects=True)
+    assert "encore utilisé par 1 formation" in flashes(response.get_data(as_text=True))
+    assert _exists(rows["typedecision"])
+    assert CandidatureTag.select().count() == 1 and Avis.select().count() == 1
