@@ -169,22 +169,18 @@ def visible_commissions(scope, query):
 def visible_setup_rows(scope, query, model):
     """`query` on a set-up row owned by a centre — PieceJustificative and Question
     (a centre or a formation), Tag and MotivationAvis (a centre) — narrowed to
-    the rows of `scope`'s centres and, where the model has a formation, of
-    `scope`'s formations. Common rows (no centre, no formation) belong to the
-    administrators: only a scope that sees everything sees them."""
+    the rows of the centres `scope` manages and, where the model has a formation,
+    of those centres' formations. Common rows (no centre, no formation) belong to
+    the administrators: only a scope that sees everything sees them; a membre de
+    commission manages no centre and sees none of these rows."""
     if scope.all:
         return query
-    reach = []
-    if scope.centres:
-        reach.append(model.centre.in_(sorted(scope.centres)))
-    if "formation" in model._meta.fields and scope.commissions:
-        reach.append(model.formation.in_(Formation.select(Formation.id).where(
-            Formation.commission.in_(sorted(scope.commissions)))))
-    if not reach:
+    if not scope.centres:
         return _none(query, model)
-    condition = reach[0]
-    for other in reach[1:]:
-        condition |= other
+    condition = model.centre.in_(sorted(scope.centres))
+    if "formation" in model._meta.fields and scope.commissions:
+        condition |= model.formation.in_(Formation.select(Formation.id).where(
+            Formation.commission.in_(sorted(scope.commissions))))
     return query.where(condition)
 
 

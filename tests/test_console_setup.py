@@ -11,7 +11,7 @@ import re
 import pytest
 
 from conftest import sign_in
-from ecandidat import clock, permissions
+from ecandidat import permissions
 from ecandidat.models import (Adresse, Avis, Campagne, Candidat, Candidature, CandidatureTag,
                               Centre, Commission, CommissionMembre, Formation, MotivationAvis,
                               PieceJustificative, Question, ReponseQuestion, StatutDossierParam,
@@ -428,8 +428,10 @@ def test_visible_setup_rows_of_each_role(world):
     assert permissions.visible_setup_rows(everything, PieceJustificative.select(),
                                           PieceJustificative).count() == 5
     assert not permissions.visible_setup_rows(permissions.NOTHING, Tag.select(), Tag).exists()
-    membre = permissions.Scope(role="commission", commissions=frozenset({world["m1"].commission_id}))
-    assert {t.libelle for t in permissions.visible_setup_rows(membre, Tag.select(), Tag)} == set()
+    membre = permissions.Scope(role="commission",
+                               commissions=frozenset({world["m1"].commission_id}))
+    for model in (PieceJustificative, Question, Tag, MotivationAvis):
+        assert not permissions.visible_setup_rows(membre, model.select(), model).exists()
     assert not permissions.visible_to_administrators(gestionnaire, Campagne.select(),
                                                      Campagne).exists()
 
@@ -887,3 +889,14 @@ def test_deletes_are_refused_when_used(app, world, client, make_compte):
     assert "encore utilisé par 1 formation" in flashes(response.get_data(as_text=True))
     assert _exists(rows["typedecision"])
     assert CandidatureTag.select().count() == 1 and Avis.select().count() == 1
+
+
+def test_a_campaign_ending_before_it_starts_is_refused(app, world, client):
+    console_login(client)
+    csrf_on(app)
+    campagne = world["rows"]["campagne"]
+    response = edit(client, f"/admin/campagne/edit/?id={campagne.id}", {
+        "date_fin": "2029-12-31"})
+    assert field_error(response.get_data(as_text=True), "date_fin") == \
+        "La fin de la campagne doit être postérieure ou égale à son début."
+    assert Campagne.get_by_id(campagne.id).date_fin == datetime.date(2030, 12, 31)

@@ -2,16 +2,16 @@
 formations, pièces justificatives and questions.
 
 Who reaches what (views.admin.setup_base, ecandidat.permissions):
-
-| screen | administrateur | gestionnaire de centre | membre de commission |
-|---|---|---|---|
-| Campagnes | all, edits | — | — |
-| Centres de candidature | all, creates, edits, deletes | their centre, edits it (not its code, libellé, activation) | — |
-| Commissions | all | their centre's: creates, edits, deletes | theirs, read-only |
-| Formations | all | their centre's: creates, edits, deletes | theirs, read-only |
-| Pièces justificatives, Questions | all, the common ones included | their centre's and their formations' | — |
+- Campagnes: administrateurs only.
+- Centres de candidature: administrateurs (all: create, edit, delete); a
+  gestionnaire edits their own centre, not its code, libellé nor activation.
+- Commissions, Formations: administrateurs (all); a gestionnaire those of their
+  centre (create, edit, delete); a membre de commission sees theirs, read-only.
+- Pièces justificatives, Questions: administrateurs (all, the common ones
+  included); a gestionnaire those of their centre and of its formations.
 """
 from flask import request
+from flask_admin import expose
 from flask_babel import gettext as _, lazy_gettext as _l
 from markupsafe import Markup
 from peewee import JOIN
@@ -22,7 +22,6 @@ from ecandidat import codes, permissions
 from ecandidat.models import (Adresse, Campagne, Centre, Commission, CommissionMembre, Formation,
                               Pays, TypeDecision, TypeDiplome, User)
 from ecandidat.models.catalog import DATE_ORDER_RULES
-from flask_admin import expose
 from views.admin.base import FieldErrors, current_scope
 from views.admin.labels import LABELS
 from views.admin.setup_base import SetupView, Upload, remove_field, selectable, upload_field
@@ -52,6 +51,7 @@ DATE_FORMATTERS = {name: _date for name in DATE_FIELDS + ("date_debut", "date_fi
 
 
 class CampagneView(SetupView):
+    """Campaigns: the administrators'."""
     column_list = ("code", "libelle", "date_debut", "date_fin", "en_service")
     column_details_list = ("code", "libelle", "date_debut", "date_fin", "date_fin_candidat",
                            "en_service", "archivee_le")
@@ -62,6 +62,16 @@ class CampagneView(SetupView):
 
     def scoped(self, scope, query):
         return permissions.visible_to_administrators(scope, query, Campagne)
+
+    def check(self, form, model, is_created):
+        if model.date_debut and model.date_fin and model.date_fin < model.date_debut:
+            raise FieldErrors({"date_fin": _l(
+                "La fin de la campagne doit être postérieure ou égale à son début.")})
+        if (model.date_fin_candidat and model.date_debut
+                and model.date_fin_candidat < model.date_debut):
+            raise FieldErrors({"date_fin_candidat": _l(
+                "La fin de la campagne pour les candidats doit être postérieure ou égale "
+                "à son début.")})
 
 
 # --- centres ---------------------------------------------------------------------------
