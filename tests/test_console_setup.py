@@ -900,3 +900,21 @@ def test_a_campaign_ending_before_it_starts_is_refused(app, world, client):
     assert field_error(response.get_data(as_text=True), "date_fin") == \
         "La fin de la campagne doit être postérieure ou égale à son début."
     assert Campagne.get_by_id(campagne.id).date_fin == datetime.date(2030, 12, 31)
+
+
+@pytest.mark.parametrize("role, scope", [("admin", None), ("gestionnaire", "DSS")])
+def test_every_set_up_list_sorts_searches_and_filters(app, world, client, role, scope):
+    console_login(client, role=role, scope=scope)
+    admin = app.extensions["admin"][0]
+    from views.admin.setup_base import SetupView
+    for view in admin._views:
+        if not isinstance(view, SetupView) or role not in view.roles:
+            continue
+        base = f"/admin/{view.endpoint}/"
+        for index in range(len(view._list_columns)):
+            for desc in ("0", "1"):
+                assert client.get(f"{base}?sort={index}&desc={desc}").status_code == 200, (
+                    view.endpoint, index)
+        assert client.get(f"{base}?search=M1").status_code == 200, view.endpoint
+        if view._filters:
+            assert client.get(f"{base}?flt0_0=1").status_code == 200, view.endpoint
