@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField
 
-from ecandidat import permissions, storage
+from ecandidat import storage
 from views.admin.base import ConsoleModelView, FieldErrors, console_user, current_scope
 from views.files import send_private_file
 
@@ -242,17 +242,11 @@ class SetupView(ConsoleModelView):
                                  mimetypes.guess_type(stored)[0])
 
 
-def selectable(model, helper=None, order=None, where=None):
-    """`scoped_selects` entry: function(scope) → the rows of `model` to choose from,
-    narrowed by the permissions `helper` (visible_commissions…) when given."""
+def selectable(model, helper=None, order=None):
+    """`scoped_selects` entry: function(scope) → the rows of `model` to choose from
+    (by libellé unless `order`), narrowed by the permissions `helper`
+    (visible_commissions…) when given."""
     def choices(scope):
-        query = model.select()
-        if where is not None:
-            query = query.where(where)
-        query = query.order_by(*(order or (model.libelle,)))
-        if helper is None:
-            return query
-        if helper is permissions.visible_setup_rows:
-            return helper(scope, query, model)
-        return helper(scope, query)
+        query = model.select().order_by(*(order or (model.libelle,)))
+        return query if helper is None else helper(scope, query)
     return choices
