@@ -11,6 +11,7 @@ grows with the number of batches, not of rows.
 
 Scope: the caller gives a query already narrowed by ecandidat.permissions (the
 console list's), and each batch is narrowed again by the same scope."""
+import contextlib
 import csv
 import datetime
 import io
@@ -287,8 +288,8 @@ def candidature_rows(scope, query, columns, batch_size=BATCH_SIZE):
     time. It reads inside one transaction (the server-side cursor needs it), which
     ends with the iteration, or when the download is abandoned (generator closed)."""
     needs = {need for column in columns for need in column.needs}
-    with database.atomic():
-        for ids in stream_ids(query, batch_size):
+    with database.atomic(), contextlib.closing(stream_ids(query, batch_size)) as batches:
+        for ids in batches:
             batch = load_batch(scope, ids, needs)
             for candidature_id in ids:
                 candidature = batch.candidatures.get(candidature_id)

@@ -17,7 +17,7 @@ from ecandidat import clock, exports, permissions, workflow
 from ecandidat.models import (Adresse, Avis, BacSerie, Candidat, CandidatBac, Candidature,
                               CandidatureTag, Centre, Commission, CompteCandidat, Formation,
                               MotivationAvis, Pays, PieceJustificative, Question, Tag,
-                              TypeDiplome)
+                              TypeDiplome, User)
 from factories import complete_candidat, open_formation, pieces, question
 from test_catalog import counting_queries
 from test_console import console_login, flashes, page_text
@@ -315,6 +315,7 @@ def test_export_queries_grow_with_the_batches_not_the_rows(app, client, monkeypa
 
 
 def test_the_rows_are_produced_batch_by_batch(app):
+    from ecandidat.db import database
     formation = open_formation("M1AES")
     bulk(formation, 120)
     scope = permissions.Scope(role="admin", all=True)
@@ -332,6 +333,7 @@ def test_the_rows_are_produced_batch_by_batch(app):
         assert counter.count == after_first + 2  # the second batch: candidatures, avis
         rest = list(rows)
     assert len(rest) == 69 and first[0].startswith("B")
+    assert not database.in_transaction()  # the read transaction ended with the rows
     # The ids, then the first batch's candidatures and avis (and BEGIN where logged).
     assert 3 <= after_first <= 4
 
@@ -507,11 +509,74 @@ def test_postgresql_streams_the_ids_through_a_server_side_cursor(app):
     bulk(formation, 30)
     scope = permissions.Scope(role="admin", all=True)
     query = permissions.visible_candidatures(scope, Candidature.select())
-    rows = exports.candidature_rows(scope, query, exports.columns_for(["numero_dossier"]),
-                                    batch_size=10)
-    next(rows)
-    cursors = database.execute_sql(
-        "SELECT name, is_holdable FROM pg_cursors WHERE name LIKE %s", ("export%",)).fetchall()
-    assert len(cursors) == 1 and cursors[0][1] is False  # streamed within the transaction
-    assert len(list(rows)) == 29
-    assert database.execute_sql("SELECT count(*) FROM pg_cursors").fetchone()[0] == 0
+    def rows():
+        return exports.candidature_rows(scope, query, exports.columns_for(["numero_dossier"]),
+                                        batch_size=10)
+
+    def cursors():
+        return database.execute_sql("SELECT name, is_holdable FROM pg_cursors WHERE name LIKE %s",
+                                    ("export%",)).fetchall()
+
+    every = rows()
+    next(every)
+    found = cursors()
+    assert len(found) == 1 and found[0][1] is False  # streamed within the transaction
+    assert len(list(every)) == 29
+    assert cursors() == [] and not database.in_transaction()
+    # A download abandoned halfway (the client went away) closes the cursor and the
+    # transaction, and leaves the connection usable.
+    abandoned = rows()
+    next(abandoned)
+    abandoned.close()
+    assert cursors() == [] and not database.in_transaction()
+    assert Candidature.select().count() == 30
+
+
+# --- In a browser (CSRF on, the site's CSP) ----------------------------------------------------
+
+def test_a_read_only_membre_exports_and_downloads_in_a_browser(app, world, page):
+    from playwright.sync_api import expect
+
+    from ecandidat.users import create_user
+    from test_console import STRONG
+    from test_e2e_console import contrast_problems
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    user, _ = create_user("membre@example.org", "commission", scope="COM-M1AES", password=STRONG)
+    User.update(lecture_seule=True).where(User.id == user.id).execute()
+    page.goto("/admin/")
+    page.get_by_label("Adresse mail").fill("membre@example.org")
+    page.get_by_label("Mot de passe").fill(STRONG)
+    page.get_by_role("button", name="Connexion").click()
+    page.get_by_text("Membre de commission").first.wait_for()
+
+    page.get_by_role("link", name="Tableau de bord", exact=True).click()
+    row = page.locator("tr", has_text="M1AES")
+    expect(row.locator("th")).to_contain_text("Formation M1AES")
+    page.wait_for_load_state("load")
+    assert contrast_problems(page) == []
+
+    page.get_by_role("link", name="Candidatures", exact=True).click()
+    page.get_by_role("link", name="Exporter", exact=True).click()
+    page.get_by_label("Date de naissance").check()
+    page.get_by_label("Adresse mail").uncheck()
+    page.wait_for_load_state("load")
+    assert contrast_problems(page) == []
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Exporter en XLSX").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert "Date de naissance" in rows[0] and "Adresse mail" not in rows[0]
+    assert [row[0] for row in rows[1:]] == [numero(world["sent"])]
+
+    page.get_by_role("link", name="Retour à la liste").click()
+    page.locator("tr", has_text="DURAND").locator("input.action-checkbox").check()
+    page.get_by_role("button", name="Avec la sélection").click()
+    with page.expect_download() as download:
+        page.locator("[data-action=dossiers]").click()
+    assert download.value.suggested_filename.endswith(".zip")
+    archive = zipfile.ZipFile(download.value.path())
+    assert archive.namelist() == [f"dossier-{numero(world['sent'])}-M1AES.pdf"]
+    assert "DURAND" in PdfReader(io.BytesIO(archive.read(archive.namelist()[0]))).pages[0] \
+        .extract_text()
