@@ -571,8 +571,11 @@ def test_a_read_only_membre_exports_and_downloads_in_a_browser(app, world, page)
     assert [row[0] for row in rows[1:]] == [numero(world["sent"])]
 
     page.get_by_role("link", name="Retour à la liste").click()
+    page.wait_for_url("**/admin/candidature/**")
+    page.wait_for_load_state("load")  # the dropdown's script
     page.locator("tr", has_text="DURAND").locator("input.action-checkbox").check()
     page.get_by_role("button", name="Avec la sélection").click()
+    expect(page.locator("[data-action=dossiers]")).to_be_visible()
     with page.expect_download() as download:
         page.locator("[data-action=dossiers]").click()
     assert download.value.suggested_filename.endswith(".zip")
