@@ -85,6 +85,9 @@ def demo_command():
         else:
             existing = True
             click.echo(f"Compte {role} : {email} (existant, mot de passe inchangé)")
+    if report.candidats:
+        click.echo(f"Candidats de démonstration créés : {report.candidats} (adresses "
+                   f"…@example.org, mot de passe commun : {report.candidats_password})")
     if existing:
         click.echo("Mot de passe perdu ? Pour en choisir un nouveau (généré et affiché si "
                    "--password est omis) :\n"

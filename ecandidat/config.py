@@ -7,9 +7,11 @@ ENV_NAMES = (
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
     "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
     "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
+    "DOWNLOAD_MULTIPLE_NB_MAX",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
-            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES")
+            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
+            "DOWNLOAD_MULTIPLE_NB_MAX")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
 
@@ -55,6 +57,8 @@ def load_config(instance_path, root_path, environ=None):
         "MAX_UPLOAD_PIXELS": 40_000_000,
         "MAX_UPLOAD_PAGES": 50,
         "DOSSIER_MAX_PAGES": 300,
+        # Dossiers a console user may download at once ("Télécharger les dossiers").
+        "DOWNLOAD_MULTIPLE_NB_MAX": 100,
     }
     for name in ENV_NAMES:
         if environ.get(name):

@@ -1,14 +1,29 @@
-"""Demo data: an active campaign and the training offer of the candidate guide.
+"""Demo data: an active campaign, the training offer of the candidate guide, one
+console account per role, the decision settings (types de décision, motivations
+d'avis, tags, statuts visible to commissions) and candidates whose candidatures
+are in several states, so that each console account has work on first start.
 
-Every object is looked up by its code first, so running it again changes nothing."""
+Every object is looked up by its code (a candidate by their address) first, so
+running it again changes nothing. Candidatures go through ecandidat.workflow (the
+candidate's actions, then a demo administrator's console actions): their audit
+rows and mails are those of real use. The mails stay in the outbox (a command
+sends no mail; `flask mail send` would, to example.org addresses)."""
 import datetime
+import io
 from dataclasses import dataclass, field
 
-from ecandidat import clock
+from pypdf import PdfWriter
+
+from ecandidat import clock, workflow
 from ecandidat.db import database
-from ecandidat.models import (Adresse, Campagne, Centre, Commission, Commune, Formation,
-                              PieceJustificative, Question, TypeDiplome, User)
+from ecandidat.models import (Adresse, BacSerie, Campagne, Candidat, CandidatBac, Candidature,
+                              Centre, Commission, Commune, CompteCandidat, Departement, Formation,
+                              MotivationAvis, Pays, PieceJustificative, Question,
+                              StatutDossierParam, Tag, TypeDecision, TypeDiplome, User)
+from ecandidat.models.accounts import new_numero_dossier
+from ecandidat.security import generate_password, hash_password
 from ecandidat.users import create_user
+from ecandidat.workflow import commission as console
 
 TYPES_DIPLOME = (("LICENCE", "Licence", 1), ("MASTER", "MASTER", 2),
                  ("NON_DIPL", "Non diplômant", 9))
@@ -71,11 +86,65 @@ DEMO_USERS = (
 )
 
 
+# code, libellé, type d'avis (codes.TYPE_AVIS); the last one is the favourable
+# decision of a formation's liste complémentaire (Formation.type_decision_fav_lc).
+TYPES_DECISION = (
+    ("FAV", "Favorable", "FA"),
+    ("DEF", "Défavorable", "DE"),
+    ("LC", "Liste complémentaire", "LC"),
+    ("LA", "Liste d'attente", "LA"),
+    ("PRESEL", "Présélection", "PR"),
+    ("FAV_LC", "Favorable (liste complémentaire)", "FA"),
+)
+
+MOTIVATIONS = (
+    ("NIVEAU", "Niveau insuffisant dans les matières fondamentales"),
+    ("PROJET", "Projet professionnel sans lien avec la formation"),
+    ("CAPACITE", "Capacité d'accueil atteinte"),
+    ("PREREQUIS", "Prérequis de la formation non acquis"),
+)
+
+# libellé, couleur, centre (None: every centre)
+TAGS = (
+    ("Dossier prioritaire", "#1f5fa8", None),
+    ("À contacter", "#a3195b", "DSS"),
+)
+
+# Statuts du dossier commissions see: not "En attente" (a file not sent is no candidature).
+STATUTS_COMMISSION = (("AT", False), ("RE", True), ("CO", True), ("IN", True))
+
+# email, civilité, nom, prénom, date de naissance, formation, state (see _STATES)
+CANDIDATS = (
+    ("lea.moreau@example.org", "Mme", "MOREAU", "Léa", (2002, 3, 14), "M1AES", "brouillon"),
+    ("hugo.bernard@example.org", "M.", "BERNARD", "Hugo", (2001, 7, 2), "M1AES", "transmise"),
+    ("chloe.petit@example.org", "Mme", "PETIT", "Chloé", (2000, 11, 23), "M1AES", "complet"),
+    ("lucas.robert@example.org", "M.", "ROBERT", "Lucas", (2002, 1, 5), "M1AES", "incomplet"),
+    ("emma.richard@example.org", "Mme", "RICHARD", "Emma", (2001, 5, 30), "M1AES",
+     "avis_saisi"),
+    ("nathan.durand@example.org", "M.", "DURAND", "Nathan", (2000, 9, 12), "M1AES",
+     "favorable"),
+    ("manon.dubois@example.org", "Mme", "DUBOIS", "Manon", (2001, 2, 17), "M1AES",
+     "liste_complementaire"),
+    ("louis.lefebvre@example.org", "M.", "LEFEBVRE", "Louis", (1999, 12, 1), "M1AES",
+     "defavorable"),
+    ("camille.leroy@example.org", "Mme", "LEROY", "Camille", (2000, 4, 8), "M2DM", "transmise"),
+    ("jules.roux@example.org", "M.", "ROUX", "Jules", (2001, 10, 19), "M2DM", "brouillon"),
+    ("ines.fournier@example.org", "Mme", "FOURNIER", "Inès", (2002, 6, 25), "M1PSY",
+     "transmise"),
+    ("theo.girard@example.org", "M.", "GIRARD", "Théo", (2003, 8, 3), "L3HA", "acces_direct"),
+)
+ANSWERS = {"ALTERNANCE": "oui",
+           "PROJET": "Travailler dans le marketing juridique d'une entreprise de services.",
+           "SESSION": "Session de mai"}
+
+
 @dataclass
 class DemoReport:
     campagne: str = ""
     formations: int = 0
     accounts: list = field(default_factory=list)  # (email, role, password or None)
+    candidats: int = 0            # demo candidates created by this run
+    candidats_password: str = None  # their common password (None: none created)
 
 
 def formation_dates(today):
@@ -127,6 +196,8 @@ def create_demo(today=None):
                 _, password = create_user(email=email, role=role, scope=scope,
                                           nom=nom, prenom=prenom)
                 report.accounts.append((email, role, password))
+        _decision_settings(formations.values())
+        _candidatures(report, formations, today)
     return report
 
 
@@ -159,3 +230,193 @@ def _commission(code, libelle, centre, adresse, signataire):
                              signataire=signataire,
                              commentaire_retour="Envoyez votre dossier complet par courrier "
                                                 "à l'adresse de la commission.")
+
+
+# --- Decision settings ------------------------------------------------------------------
+
+def _decision_settings(formations):
+    """Types de décision (each formation's favourable decisions set once), motivations
+    d'avis, tags and the statuts commissions see."""
+    decisions = {code: TypeDecision.get_or_create(code=code, defaults={
+        "libelle": libelle, "type_avis": type_avis})[0]
+        for code, libelle, type_avis in TYPES_DECISION}
+    for formation in formations:
+        for name, code in (("type_decision_fav", "FAV"), ("type_decision_fav_lc", "FAV_LC")):
+            column = getattr(Formation, name)
+            (Formation.update({column: decisions[code].id})
+             .where(Formation.id == formation.id, column.is_null()).execute())
+    for code, libelle in MOTIVATIONS:
+        MotivationAvis.get_or_create(code=code, defaults={"libelle": libelle})
+    for libelle, couleur, centre in TAGS:
+        centre_id = Centre.get(Centre.code == centre).id if centre else None
+        if not Tag.select().where(Tag.libelle == libelle).exists():
+            Tag.create(libelle=libelle, couleur=couleur, centre=centre_id)
+    for code, visible in STATUTS_COMMISSION:
+        StatutDossierParam.get_or_create(code=code, defaults={"visible_commission": visible})
+
+
+# --- Candidates and their candidatures ----------------------------------------------------
+
+def _candidatures(report, formations, today):
+    """Each demo candidate not there yet: a validated account, a complete file, one
+    candidatures brought to its state by the workflow."""
+    missing = [row for row in CANDIDATS
+               if not CompteCandidat.select().where(CompteCandidat.email == row[0]).exists()]
+    if not missing:
+        return
+    admin = User.get(User.email == DEMO_USERS[0][0])
+    actor = workflow.Actor.user(admin)
+    report.candidats_password = generate_password()
+    password_hash = hash_password(report.candidats_password)
+    places = _places()
+    for email, civilite, nom, prenom, naissance, formation, state in missing:
+        candidat = _candidat(email, civilite, nom, prenom, datetime.date(*naissance),
+                             password_hash, places)
+        candidature = workflow.candidater(workflow.Actor.candidat(candidat), candidat,
+                                          formations[formation], today=today)
+        _STATES[state](actor, candidat, candidature, today)
+        report.candidats += 1
+
+
+def _places():
+    """France, Poitiers and the bac général: the shipped referential's rows, created
+    with the same values when `flask referential load` has not run yet."""
+    france = Pays.get_or_none(Pays.code == "100") or Pays.create(
+        code="100", iso2="FR", libelle="France", nationalite="Française")
+    vienne = Departement.get_or_none(Departement.code == "86") or Departement.create(
+        code="86", libelle="Vienne", region="75")
+    poitiers = Commune.get_or_none(Commune.code_insee == "86194") or Commune.create(
+        code_insee="86194", libelle="Poitiers", departement=vienne)
+    bac = BacSerie.get_or_none(BacSerie.code == "G") or BacSerie.create(
+        code="G", libelle="Baccalauréat général", premiere_annee=2021, specialites=True)
+    return france, vienne, poitiers, bac
+
+
+def _candidat(email, civilite, nom, prenom, naissance, password_hash, places):
+    """A validated account and a complete file (infos perso with INE, adresse, bac)."""
+    france, vienne, poitiers, bac = places
+    compte = CompteCandidat.create(numero_dossier=_numero(), nom=nom, prenom=prenom,
+                                   email=email, password_hash=password_hash, valide=True)
+    adresse = Adresse.create(pays=france.code, code_postal="86000", commune=poitiers.code_insee,
+                             adresse1=f"{10 + len(nom)} rue de la Demi-Lune")
+    candidat = Candidat.create(
+        compte=compte, civilite=civilite, nom_patronymique=nom, prenom=prenom,
+        date_naissance=naissance, pays_naissance=france.code, departement_naissance=vienne.code,
+        commune_naissance=poitiers.code_insee, nationalite=france.code,
+        ine=f"{compte.id:09d}D", cle_ine="X", telephone_portable="06 00 00 00 00",
+        adresse=adresse)
+    CandidatBac.create(candidat=candidat, annee_obtention=max(naissance.year + 18, 2021),
+                       serie=bac.code, pays=france.code, departement=vienne.code,
+                       commune=poitiers.code_insee)
+    return candidat
+
+
+def _numero():
+    while True:
+        numero = new_numero_dossier()
+        if not CompteCandidat.select().where(CompteCandidat.numero_dossier == numero).exists():
+            return numero
+
+
+def _pdf(title):
+    """A one-page PDF standing for an uploaded piece."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _fill(candidat, candidature, today):
+    """The candidate provides every piece (a file, or "non concerné" for the
+    conditional ones) and answers the questions."""
+    me = workflow.Actor.candidat(candidat)
+    for piece, _row in workflow.piece_rows(candidature):
+        if piece.conditionnelle:
+            workflow.declarer_non_concerne(me, candidature, piece, today=today)
+        else:
+            name = f"{piece.code.lower()}-{candidat.nom_patronymique.lower()}.pdf"
+            workflow.deposer_piece(me, candidature, piece, _pdf(piece.libelle), name,
+                                   today=today)
+    for question, _answer in workflow.question_rows(candidature):
+        workflow.repondre(me, candidature, question, ANSWERS.get(question.code, "oui"),
+                          today=today)
+
+
+def _transmise(actor, candidat, candidature, today):
+    _fill(candidat, candidature, today)
+    workflow.transmettre(workflow.Actor.candidat(candidat), candidature, today=today)
+    return Candidature.get_by_id(candidature.id)
+
+
+def _pieces(actor, candidature, statut, today, commentaire=None, codes=None):
+    for piece, row in workflow.piece_rows(candidature):
+        if row is not None and row.statut == "TR" and (codes is None or piece.code in codes):
+            console.changer_statut_piece(actor, candidature, piece.id, statut,
+                                         commentaire=commentaire, today=today)
+
+
+def _complet(actor, candidat, candidature, today):
+    candidature = _transmise(actor, candidat, candidature, today)
+    _pieces(actor, candidature, "VA", today)
+    console.changer_statut(actor, [candidature], "CO", today=today)
+    return Candidature.get_by_id(candidature.id)
+
+
+def _incomplet(actor, candidat, candidature, today):
+    candidature = _transmise(actor, candidat, candidature, today)
+    _pieces(actor, candidature, "VA", today, codes=("CV", "ID"))
+    _pieces(actor, candidature, "RE", today, codes=("LM",),
+            commentaire="La lettre de motivation n'est pas signée : déposez-la signée.")
+    console.changer_statut(actor, [candidature], "IN", today=today)
+    console.changer_tags(actor, [candidature], [_tag("À contacter")], today=today)
+
+
+def _avis(type_avis, valider, motivation=None, **fields):
+    """Complet, then an avis entered (and validated when `valider`: published, mailed)."""
+    def state(actor, candidat, candidature, today):
+        candidature = _complet(actor, candidat, candidature, today)
+        motivation_id = _motivation(motivation) if motivation else None
+        console.saisir_avis(actor, [candidature], type_avis, motivation_id=motivation_id,
+                            today=today, **fields)
+        if valider:
+            console.valider_avis(actor, [candidature], today=today)
+        return candidature
+    return state
+
+
+def _favorable(actor, candidat, candidature, today):
+    candidature = _avis("FA", True)(actor, candidat, candidature, today)
+    console.changer_tags(actor, [candidature], [_tag("Dossier prioritaire")], today=today)
+    console.changer_bloc_notes(actor, candidature, "Excellent dossier, stage à l'étranger.",
+                               today=today)
+
+
+def _acces_direct(actor, candidat, candidature, today):
+    """Accès direct: the type de traitement validated gives a favourable avis at once."""
+    candidature = _transmise(actor, candidat, candidature, today)
+    console.changer_type_traitement(actor, [candidature], "AD", today=today)
+    console.valider_type_traitement(actor, [Candidature.get_by_id(candidature.id)], today=today)
+
+
+def _tag(libelle):
+    return Tag.get(Tag.libelle == libelle).id
+
+
+def _motivation(code):
+    return MotivationAvis.get(MotivationAvis.code == code).id
+
+
+_STATES = {
+    "brouillon": lambda actor, candidat, candidature, today: _fill(candidat, candidature, today),
+    "transmise": _transmise,
+    "complet": _complet,
+    "incomplet": _incomplet,
+    "avis_saisi": _avis("FA", False, commentaire="Bon dossier, à confirmer en jury."),
+    "favorable": _favorable,
+    "liste_complementaire": _avis("LC", True, rang=1),
+    "defavorable": _avis("DE", True, motivation="PREREQUIS",
+                         commentaire="Les prérequis en économie ne sont pas acquis."),
+    "acces_direct": _acces_direct,
+}

@@ -1,8 +1,14 @@
-"""`flask demo` builds the guide's offer, open today, and can run twice."""
-from ecandidat import clock
-from ecandidat.demo import create_demo
-from ecandidat.models import (Campagne, Centre, Commission, Formation, PieceJustificative,
-                              Question, User)
+"""`flask demo` builds the guide's offer, open today, candidates with candidatures
+in several states for the console accounts, and can run twice."""
+import os
+
+from ecandidat import clock, permissions
+from ecandidat.demo import CANDIDATS, create_demo
+from ecandidat.models import (ALL_MODELS, AuditLog, Avis, Campagne, Candidat, Candidature,
+                              Centre, Commission, CompteCandidat, Formation, MotivationAvis,
+                              OutboxMail, PieceCandidat, PieceJustificative, Question,
+                              StatutDossierParam, Tag, TypeDecision, User)
+from ecandidat.profile import completeness
 from ecandidat.security import check_password
 
 
@@ -36,22 +42,108 @@ def test_demo_creates_the_guide_offer_open_today(app):
         assert check_password(User.get(User.email == email).password_hash, password)
 
 
+def snapshot_of_everything(app):
+    rows = {m.__name__: sorted(map(str, m.select().dicts())) for m in ALL_MODELS}
+    folder = app.config["UPLOAD_FOLDER"]
+    files = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+    return rows, files
+
+
 def test_demo_is_idempotent(app):
-    create_demo()
-    counts = [m.select().count() for m in (Campagne, Centre, Commission, Formation,
-                                           PieceJustificative, Question, User)]
+    first = create_demo()
+    assert first.candidats == len(CANDIDATS) and first.candidats_password
+    before = snapshot_of_everything(app)
     second = create_demo()
-    assert [m.select().count() for m in (Campagne, Centre, Commission, Formation,
-                                         PieceJustificative, Question, User)] == counts
+    assert snapshot_of_everything(app) == before
     assert all(password is None for _, _, password in second.accounts)
+    assert second.candidats == 0 and second.candidats_password is None
+
+
+def demo_candidature(email):
+    return (Candidature.select().join(Candidat).join(CompteCandidat)
+            .where(CompteCandidat.email == email).get())
+
+
+def last_avis(candidature):
+    return Avis.select().where(Avis.candidature == candidature.id).order_by(Avis.id.desc()).first()
+
+
+def test_demo_candidatures_are_in_several_states(app):
+    create_demo()
+    by_email = {email: demo_candidature(email) for email, *_ in CANDIDATS}
+    states = {row[0]: row[6] for row in CANDIDATS}
+    for email, candidature in by_email.items():
+        assert completeness(candidature.candidat).missing == [], email
+        assert candidature.candidat.compte.valide
+        assert candidature.campagne_id == Campagne.active().id
+        assert AuditLog.select().where(AuditLog.table == "candidature",
+                                       AuditLog.record_id == candidature.id).exists(), email
+    statut = {states[e]: c.statut for e, c in by_email.items()}
+    assert statut["brouillon"] == "AT" and statut["transmise"] == "RE"
+    assert statut["complet"] == "CO" and statut["incomplet"] == "IN"
+    incomplet = next(c for e, c in by_email.items() if states[e] == "incomplet")
+    refused = PieceCandidat.get(PieceCandidat.candidature == incomplet.id,
+                                PieceCandidat.statut == "RE")
+    assert "signée" in refused.commentaire
+    avis = {states[e]: last_avis(c) for e, c in by_email.items()}
+    assert avis["brouillon"] is None and avis["transmise"] is None
+    assert (avis["avis_saisi"].type_avis, avis["avis_saisi"].valide) == ("FA", False)
+    assert (avis["favorable"].type_avis, avis["favorable"].valide) == ("FA", True)
+    assert (avis["liste_complementaire"].type_avis, avis["liste_complementaire"].rang,
+            avis["liste_complementaire"].valide) == ("LC", 1, True)
+    assert avis["defavorable"].type_avis == "DE" and avis["defavorable"].motivation_id
+    assert (avis["acces_direct"].type_avis, avis["acces_direct"].valide) == ("FA", True)
+    assert avis["favorable"].type_decision.libelle == "Favorable"
+    # The decision settings.
+    assert {t.libelle for t in TypeDecision.select()} == {
+        "Favorable", "Défavorable", "Liste complémentaire", "Liste d'attente", "Présélection",
+        "Favorable (liste complémentaire)"}
+    for formation in Formation.select():
+        assert formation.type_decision_fav.libelle == "Favorable"
+        assert formation.type_decision_fav_lc.libelle == "Favorable (liste complémentaire)"
+    assert MotivationAvis.select().count() >= 3 and Tag.select().count() == 2
+    assert {(p.code, p.visible_commission) for p in StatutDossierParam.select()} == {
+        ("AT", False), ("RE", True), ("CO", True), ("IN", True)}
+    # The mails of real use, queued and not sent.
+    codes = {m.code for m in OutboxMail.select()}
+    assert {"CANDIDATURE", "STATUT_RE", "STATUT_CO", "STATUT_IN", "AVIS_FAVORABLE",
+            "AVIS_LISTE_COMP", "AVIS_DEFAVORABLE", "TYPE_TRAIT_AD"} <= codes
+    assert not OutboxMail.select().where(OutboxMail.sent_at.is_null(False)).exists()
+
+
+def test_each_demo_console_account_has_work(app, client):
+    report = create_demo()
+    names = {row[0]: row[2] for row in CANDIDATS}
+    formations = {row[0]: row[5] for row in CANDIDATS}
+    drafts = {row[0] for row in CANDIDATS if row[6] == "brouillon"}
+    expected = {
+        "admin": set(names),
+        "gestionnaire": {e for e in names if formations[e] in ("M1AES", "M2DM")},
+        "commission": {e for e in names if formations[e] == "M1AES" and e not in drafts},
+    }
+    for email, role, password in report.accounts:
+        user = User.get(User.email == email)
+        seen = {c.candidat.compte.email for c in permissions.visible_candidatures(
+            permissions.scope_of(user), Candidature.select())}
+        assert seen == expected[role], role
+        client.post("/admin/logout")
+        response = client.post("/admin/login", data={"email": email, "password": password})
+        assert response.status_code == 302, role
+        page = client.get("/admin/candidature/").get_data(as_text=True)
+        for candidate in names:
+            assert (names[candidate] in page) == (candidate in expected[role]), (role, candidate)
+        dashboard = client.get("/admin/tableau-de-bord/")
+        assert dashboard.status_code == 200 and "M1AES" in dashboard.get_data(as_text=True)
 
 
 def test_demo_command_prints_the_generated_passwords(runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "admin@example.org / mot de passe : " in result.output
+    assert f"Candidats de démonstration créés : {len(CANDIDATS)}" in result.output
     again = runner.invoke(args=["demo"])
     assert "mot de passe inchangé" in again.output
+    assert "Candidats de démonstration" not in again.output
 
 
 def test_demo_tells_how_to_reset_a_lost_password(runner):

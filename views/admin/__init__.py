@@ -11,6 +11,7 @@ from views import form_view
 from views.admin.catalog import (CampagneView, CentreView, CommissionView, FormationView,
                                  PieceView, QuestionView)
 from views.admin.candidatures import CandidatureView
+from views.admin.dashboard import DashboardView
 from views.admin.index import ConsoleIndexView
 from views.admin.mail_templates import MailTemplateView
 from views.admin.setup_params import (MotivationView, StatutsCommissionView, TagView,
@@ -34,6 +35,7 @@ def init_admin(app):
     # First in the menu: the work of gestionnaires and membres de commission.
     admin.add_view(CandidatureView(models.Candidature, name=_l("Candidatures"),
                                    endpoint="candidature"))
+    admin.add_view(DashboardView(name=_l("Tableau de bord")))
     catalogue = _l("Offre de formation")
     admin.add_view(CampagneView(models.Campagne, name=_l("Campagnes"), category=catalogue))
     admin.add_view(CentreView(models.Centre, name=_l("Centres de candidature"),

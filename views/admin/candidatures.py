@@ -19,6 +19,7 @@ from ecandidat.models import (AuditLog, Avis, Candidat, Candidature, Commission,
                               Formation, MotivationAvis, PieceCandidat, ReponseQuestion, User)
 from ecandidat.pdf import dossier_context
 from views.admin.base import ConsoleModelView, current_scope
+from views.admin.exports import CandidatureOutputsMixin
 from views.files import send_private_file
 
 CONSOLE_ROLES = ("admin", "gestionnaire", "commission")
@@ -54,7 +55,7 @@ def _moment(view, context, model, name):
     return value.strftime("%d/%m/%Y %H:%M") if value else ""
 
 
-class CandidatureView(ConsoleModelView):
+class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
     """The candidatures of the user's scope; "Ouvrir" shows the whole file."""
     roles = CONSOLE_ROLES
     allow_create = allow_edit = allow_delete = False
