@@ -257,7 +257,8 @@ def test_ouvrir_shows_the_whole_file(world, client):
                  "Titre étranger admis en équivalence", "Lettre de motivation",
                  "Transmise", "lettre.pdf", "En alternance ?", "Oui",
                  "Défavorable", "Dossier trop léger", "Non validé", "Appeler le candidat",
-                 "transmettre", "user:test@example.org", "RE → CO", "Date limite de retour",
+                 "Transmission de la candidature", "user:test@example.org",
+                 "Statut : Réceptionné → Complet", "Date limite de retour",
                  "Date limite de confirmation"):
         assert text in page, text
     assert fichier(sent, world["lettre"]) in page
