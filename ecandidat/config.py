@@ -7,9 +7,10 @@ ENV_NAMES = (
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
     "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
     "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
+    "SVA_ALERT_DAYS",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
-            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES")
+            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "SVA_ALERT_DAYS")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
 
@@ -55,6 +56,9 @@ def load_config(instance_path, root_path, environ=None):
         "MAX_UPLOAD_PIXELS": 40_000_000,
         "MAX_UPLOAD_PAGES": 50,
         "DOSSIER_MAX_PAGES": 300,
+        # The console's Candidatures list colours a candidature transmitted more than this
+        # many days ago and still Réceptionné or Incomplet (SVA: silence vaut acceptation).
+        "SVA_ALERT_DAYS": 30,
     }
     for name in ENV_NAMES:
         if environ.get(name):

@@ -3,7 +3,8 @@ and the SVA alert.
 
 Every filter narrows the view's query, which is already the user's scope
 (ecandidat.permissions): a filter value naming something outside it matches
-nothing. The options of the formation and tag filters depend on who looks:
+nothing. Those on the avis and the tags use a subquery and name a Candidature
+column, so that Flask-Admin joins nothing that would repeat a row. The options of the formation and tag filters depend on who looks:
 they are read per request (`ScopedOptions`), never at start-up."""
 import datetime
 import re
@@ -119,7 +120,7 @@ class FormationFilter(ScopedOptions, FilterEqual, filters.BaseIntFilter):
 
 class TagFilter(ScopedOptions, BasePeeweeFilter, filters.BaseIntFilter):
     def __init__(self):
-        super().__init__(CandidatureTag.tag, _l("Tag"))
+        super().__init__(Candidature.id, _l("Tag"))
 
     def apply(self, query, value):
         return query.where(Candidature.id.in_(
@@ -148,7 +149,7 @@ NO_AVIS = "AUCUN"
 
 class DernierAvisFilter(BasePeeweeFilter):
     def __init__(self):
-        super().__init__(Avis.type_avis, _l("Dernier avis"),
+        super().__init__(Candidature.id, _l("Dernier avis"),
                          options=[*codes.TYPE_AVIS.choices(), (NO_AVIS, _l("Aucun avis"))])
 
     def validate(self, value):
@@ -166,7 +167,7 @@ class DernierAvisFilter(BasePeeweeFilter):
 
 class DernierAvisValideFilter(BasePeeweeFilter, filters.BaseBooleanFilter):
     def __init__(self):
-        super().__init__(Avis.valide, _l("Dernier avis validé"))
+        super().__init__(Candidature.id, _l("Dernier avis validé"))
 
     def apply(self, query, value):
         return query.where(Candidature.id.in_(_last_avis().where(Avis.valide == (value == "1"))))
