@@ -231,7 +231,8 @@ def test_bad_input_is_refused_next_to_its_field(app, world, second, client):
          "La motivation est obligatoire pour un avis défavorable."),
         ("avis", [sent], {"type_avis": "LC"}, "rang",
          "Le rang est obligatoire pour la liste complémentaire."),
-        ("avis", [sent], {"type_avis": "LC", "rang": "deux"}, "rang", "Saisissez un nombre entier."),
+        ("avis", [sent], {"type_avis": "LC", "rang": "deux"}, "rang",
+         "Saisissez un nombre entier."),
         ("avis", [sent], {"type_avis": ""}, "type_avis", "Choisissez un type d'avis."),
         ("avis", [sent], {"type_avis": "DE", "motivation": "999999"}, "motivation",
          "Choisissez une motivation de la liste."),
@@ -283,9 +284,9 @@ def test_a_bulk_avis_blocked_by_one_validated_avis_lists_it(app, world, second, 
     Avis.create(candidature=second, type_avis="FA", valide=True)
     login(app, client, "gestionnaire", DSS)
     before = snapshot()
+    motif = MotivationAvis.create(code="CAP", libelle="Capacité")
     response = submit(client, "avis", [sent, second],
-                      {"type_avis": "DE", "confirmer": "y",
-                       "motivation": str(MotivationAvis.create(code="CAP", libelle="Capacité").id)})
+                      {"type_avis": "DE", "confirmer": "y", "motivation": str(motif.id)})
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "1 candidature(s) de la sélection ne le permettent pas" in flashes(page)
@@ -515,3 +516,14 @@ def test_a_piece_put_back_en_attente_can_be_decided_again(app, world, client):
     assert "Statut de la pièce enregistré : Validée." in flashes(followed(client, response))
     rows = {p.id: row for p, row in __import__("ecandidat").workflow.piece_rows(fresh(sent))}
     assert rows[lettre.id].statut == "VA" and rows[lettre.id].fichier
+
+
+def test_a_candidature_leaving_the_membre_s_sight_sends_them_to_the_list(app, world, client):
+    """Put back "En attente", a candidature is no longer a membre's: after the
+    action they land on the list, not on a page that answers 404."""
+    sent = world["sent"]
+    login(app, client, "commission", M1AES)
+    response = submit(client, "statut", [sent], {"statut": "AT"},
+                      url=f"/admin/candidature/details/?id={sent.id}")
+    assert response.headers["Location"].endswith(LIST)
+    assert fresh(sent).statut == "AT" and outbox()[-1].code == "STATUT_AT"

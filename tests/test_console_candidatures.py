@@ -364,7 +364,8 @@ def add_candidatures(formation, count, start):
         CompteCandidat.numero_dossier.in_([f"B{n:07d}" for n in numbers]))}
     Candidat.insert_many([dict(compte=comptes[f"B{n:07d}"], nom_patronymique=f"NOM{n}",
                                prenom="Bulk") for n in numbers]).execute()
-    candidats = [c.id for c in Candidat.select().where(Candidat.compte.in_(list(comptes.values())))]
+    candidats = [c.id for c in Candidat.select().where(
+        Candidat.compte.in_(list(comptes.values())))]
     now = clock.now()
     Candidature.insert_many([dict(candidat=c, formation=formation.id, statut="RE",
                                   date_transmission=now, date_reception=now)
@@ -423,6 +424,9 @@ def test_ouvrir_shows_the_whole_file(world, client):
 def test_a_membre_opens_a_transmitted_candidature(app, world, page):
     app.config["WTF_CSRF_ENABLED"] = True
     create_user("membre@example.org", "commission", scope="COM-M1AES", password=STRONG)
+    blocked = []  # what the CSP refuses (inline handlers, javascript: links)
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto("/admin/")
     page.get_by_label("Adresse mail").fill("membre@example.org")
     page.get_by_label("Mot de passe").fill(STRONG)
@@ -435,6 +439,16 @@ def test_a_membre_opens_a_transmitted_candidature(app, world, page):
     expect(page.locator("tr", has_text="BRUNO")).to_have_count(0)
     page.wait_for_load_state("load")
     assert contrast_problems(page) == []
+    # A filter from "Ajouter un filtre", without any script the CSP blocks.
+    page.get_by_role("button", name="Ajouter un filtre").click()
+    page.locator("a.filter", has_text="Dernier avis validé").click()
+    page.get_by_role("button", name="Appliquer").click()  # its first option: Oui
+    page.wait_for_url("**/admin/candidature/?flt*")
+    page.wait_for_load_state("load")
+    expect(page.locator("tr", has_text="DURAND")).to_have_count(0)  # no avis validated
+    assert blocked == []
+    page.get_by_role("link", name="Candidatures", exact=True).click()
+    page.wait_for_url("**/admin/candidature/")
     row.get_by_role("link", name=numero(world["sent"])).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("DURAND Alix")
     expect(page.get_by_role("link", name="lettre.pdf")).to_be_visible()

@@ -3,7 +3,8 @@ which workflow function it calls, who is offered it, and how the audit trail of
 the "Ouvrir" page names what was done.
 
 Who may do what is the workflow's rules table (ecandidat.workflow.rules): the
-pages only use it to hide what a user may not use (`offered`, `may_use`), and
+pages only use it to hide what a user may not use (`offered`; "Ouvrir" shows the
+buttons of the actions `workflow.refusals_by_action` allows now), and
 the workflow refuses again on the server whatever was posted."""
 import dataclasses
 import datetime
@@ -138,11 +139,6 @@ def access_refusal(action, actor, selection):
             problems = workflow.refusals(action.rules[0], actor, candidature)
             return problems[0] if problems else _("Cette action ne vous est pas permise.")
     return None
-
-
-def may_use(action, actor, candidature):
-    """Whether `action` may be taken on this candidature now (a button of "Ouvrir")."""
-    return any(workflow.may(key, actor, candidature) for key in action.rules)
 
 
 # --- Form choices and defaults ---------------------------------------------------------------

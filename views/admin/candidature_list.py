@@ -4,8 +4,9 @@ and the SVA alert.
 Every filter narrows the view's query, which is already the user's scope
 (ecandidat.permissions): a filter value naming something outside it matches
 nothing. Those on the avis and the tags use a subquery and name a Candidature
-column, so that Flask-Admin joins nothing that would repeat a row. The options of the formation and tag filters depend on who looks:
-they are read per request (`ScopedOptions`), never at start-up."""
+column, so that Flask-Admin joins nothing that would repeat a row. The options
+of the formation and tag filters depend on who looks: they are read per request
+(`ScopedOptions`), never at start-up."""
 import datetime
 import re
 

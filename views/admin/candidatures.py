@@ -26,7 +26,7 @@ from views.admin import candidature_list as cells
 from views.admin.base import ConsoleModelView, current_scope
 from views.admin.base import console_user
 from views.admin.candidature_actions import (ACTIONS, access_refusal, action_label, fill_form,
-                                             may_use, offered, readable_changes, show_errors)
+                                             offered, readable_changes, show_errors)
 from views.files import send_private_file
 
 CONSOLE_ROLES = ("admin", "gestionnaire", "commission")
@@ -42,6 +42,7 @@ class CandidatureView(ConsoleModelView):
     can_export = False
     action_disallowed_list = ["delete"]
     details_template = "admin/candidature_details.html"
+    list_template = "admin/candidature/list.html"
     page_size = 50
 
     column_list = ("numero_dossier", "nom", "prenom", "formation", "statut",
