@@ -2,8 +2,9 @@
 candidate transmitted (set up through the workflow): a membre de commission
 validates one piece and refuses another with a comment, marks the dossier
 Incomplet; the candidate reads the comment, replaces the piece and transmits
-again; the membre marks it Complet and enters a Favorable avis; a gestionnaire
-validates it (Valider les avis); the candidate sees "Favorable" and the
+again; the membre marks it Complet and enters a Favorable avis (a Défavorable
+without its motivation refused first); a gestionnaire validates it from the
+list's selection (Valider les avis); the candidate sees "Favorable" and the
 AVIS_FAVORABLE mail is queued for them."""
 import re
 
@@ -121,6 +122,12 @@ def test_commission_processes_a_candidature_to_a_published_favourable_avis(
     flash(membre, "Statut du dossier enregistré pour 1 candidature.")
     expect(membre.get_by_role("link", name="Valider les avis")).to_have_count(0)
     membre.get_by_role("link", name="Saisir un avis").click()
+    membre.get_by_label("Type d'avis").select_option(label="Défavorable")
+    membre.get_by_role("button", name="Enregistrer").click()
+    expect(membre.locator("#motivation-error")).to_have_text(
+        "La motivation est obligatoire pour un avis défavorable.")
+    membre.wait_for_load_state("load")
+    assert contrast_problems(membre) == []
     membre.get_by_label("Type d'avis").select_option(label="Favorable")
     membre.get_by_label("Commentaire").fill("Très bon dossier.")
     membre.get_by_role("button", name="Enregistrer").click()
@@ -128,14 +135,20 @@ def test_commission_processes_a_candidature_to_a_published_favourable_avis(
     expect(membre.locator("body")).to_contain_text("Non validé")
     assert not outbox("AVIS_FAVORABLE")
 
-    # A gestionnaire validates it.
+    # A gestionnaire validates it, from the list's selection.
     gestion = tab()
+    gestion.on("dialog", lambda dialog: dialog.accept())
     console_sign_in(gestion, "gestion@example.org")
-    gestion.goto(f"/admin/candidature/details/?id={sent.id}")
-    gestion.get_by_role("link", name="Valider les avis").click()
+    gestion.get_by_role("link", name="Candidatures", exact=True).click()
+    gestion.locator("tr", has_text="DURAND").locator("input.action-checkbox").check()
+    gestion.get_by_role("button", name="Avec la sélection").click()
+    gestion.locator("[data-action=valider_avis]").click()
+    expect(gestion.get_by_role("heading", level=1)).to_have_text("Valider les avis")
+    expect(gestion.locator(".console-selection")).to_contain_text("DURAND Alix")
     gestion.get_by_label("Je confirme cette action").check()
     gestion.get_by_role("button", name="Valider les avis").click()
     flash(gestion, "Avis validé pour 1 candidature")
+    gestion.wait_for_url("**/admin/candidature/**")
     gestion.wait_for_load_state("load")
     assert contrast_problems(gestion) == []
     assert Avis.get(Avis.candidature == sent.id).valide
