@@ -7,11 +7,11 @@ ENV_NAMES = (
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
     "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
     "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
-    "DOWNLOAD_MULTIPLE_NB_MAX",
+    "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
-            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
-            "DOWNLOAD_MULTIPLE_NB_MAX")
+            "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
+            "SVA_ALERT_DAYS")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
 
@@ -59,6 +59,9 @@ def load_config(instance_path, root_path, environ=None):
         "DOSSIER_MAX_PAGES": 300,
         # Dossiers a console user may download at once ("Télécharger les dossiers").
         "DOWNLOAD_MULTIPLE_NB_MAX": 100,
+        # The console's Candidatures list colours a candidature transmitted more than this
+        # many days ago and still Réceptionné or Incomplet (SVA: silence vaut acceptation).
+        "SVA_ALERT_DAYS": 30,
     }
     for name in ENV_NAMES:
         if environ.get(name):

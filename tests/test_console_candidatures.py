@@ -1,13 +1,15 @@
 """Console "Candidatures": who sees which candidature (ecandidat.permissions), the
 list, "Ouvrir" and the piece files, with a bounded number of SQL queries."""
+import datetime
+
 import pytest
 from playwright.sync_api import expect
 
 from conftest import sign_in
 from ecandidat import clock, permissions, workflow
 from ecandidat.audit import record
-from ecandidat.models import (Avis, Candidature, Centre, Commission, Formation,
-                              PieceJustificative, Question, User)
+from ecandidat.models import (AuditLog, Avis, Candidature, CandidatureTag, Centre, Commission,
+                              Formation, PieceJustificative, Question, Tag, User)
 from ecandidat.users import create_user
 from factories import PDF_BYTES, complete_candidat, open_formation, pieces, question
 from test_catalog import counting_queries
@@ -77,18 +79,34 @@ def world(app, make_compte):
 
 # --- who reaches what: the explicit table ---------------------------------------------
 
-# role → (how to sign in, what it gets on the list, on "Ouvrir" and on a piece file of
-# the transmitted candidature of COM-M1AES). "login" = redirected to /admin/login.
+# role → (how to sign in, what it gets on the list, on "Ouvrir", on a piece file of the
+# transmitted candidature of COM-M1AES, and on its actions). "login" = redirected to
+# /admin/login; on actions, "refused" = sent back with the reason, nothing changed;
+# "membre" = the actions of every role done, those of gestionnaires (and of a
+# président) refused; "done" = every action done.
 WHO = {
-    "anonyme": (None, "login", "login", "login"),
-    "candidat": ("candidat", "login", "login", "login"),
-    "membre d'une autre commission": (("commission", "COM-LLCE", False), "empty", 404, 404),
-    "gestionnaire d'un autre centre": (("gestionnaire", "LET", False), "empty", 404, 404),
-    "membre en lecture seule": (("commission", "COM-M1AES", True), "sees", 200, 200),
-    "membre de la commission": (("commission", "COM-M1AES", False), "sees", 200, 200),
-    "gestionnaire du centre": (("gestionnaire", "DSS", False), "sees", 200, 200),
-    "administrateur": (("admin", None, False), "sees", 200, 200),
+    "anonyme": (None, "login", "login", "login", "login"),
+    "candidat": ("candidat", "login", "login", "login", "login"),
+    "membre d'une autre commission": (("commission", "COM-LLCE", False), "empty", 404, 404, 404),
+    "gestionnaire d'un autre centre": (("gestionnaire", "LET", False), "empty", 404, 404, 404),
+    "membre en lecture seule": (("commission", "COM-M1AES", True), "sees", 200, 200, "refused"),
+    "membre de la commission": (("commission", "COM-M1AES", False), "sees", 200, 200, "membre"),
+    "gestionnaire du centre": (("gestionnaire", "DSS", False), "sees", 200, 200, "done"),
+    "administrateur": (("admin", None, False), "sees", 200, 200, "done"),
 }
+EVERY_ROLE, MANAGERS = "every role", "managers"
+# Every action URL of a candidature, in an order each can succeed in, with what it
+# posts and who may take it (ecandidat.workflow.rules).
+ACTION_URLS = [
+    ("statut", {"statut": "CO"}, EVERY_ROLE),
+    ("avis", {"type_avis": "FA"}, EVERY_ROLE),
+    ("valider-avis", {"confirmer": "y"}, MANAGERS),
+    ("tags", {}, EVERY_ROLE),
+    ("date-retour", {"date": "2031-01-01"}, MANAGERS),
+    ("date-confirmation", {"date": "2031-02-01"}, MANAGERS),
+    ("type-traitement", {"type_traitement": "AT"}, MANAGERS),
+    ("valider-type-traitement", {"confirmer": "y"}, MANAGERS),
+]
 
 
 def sign_in_as(client, who, make_compte):
@@ -102,9 +120,13 @@ def sign_in_as(client, who, make_compte):
     console_login(client, role=role, scope=scope, lecture_seule=lecture_seule)
 
 
+def changes():
+    return AuditLog.select().count()
+
+
 @pytest.mark.parametrize("name", list(WHO))
 def test_route_sweep(name, world, client, make_compte):
-    who, on_list, on_details, on_file = WHO[name]
+    who, on_list, on_details, on_file, on_actions = WHO[name]
     sign_in_as(client, who, make_compte)
     sent = world["sent"]
     urls = {"list": (LIST, on_list), "details": (details(sent), on_details),
@@ -126,6 +148,47 @@ def test_route_sweep(name, world, client, make_compte):
                 assert response.headers["Cache-Control"] == "no-store"
             if expected == 404:
                 assert "DURAND" not in response.get_data(as_text=True)
+    sweep_actions(client, world, on_actions)
+
+
+def sweep_actions(client, world, expected):
+    """Every action URL of the candidature (its page, GET and POST; the piece statut
+    and bloc-notes forms; the list's action), against the role's expectation."""
+    sent, lettre = world["sent"], world["lettre"]
+    tag = Tag.create(libelle="Boursier")
+    posts = [(f"/admin/candidature/actions/{slug}/?ids={sent.id}", slug,
+              {"ids": str(sent.id), **(data or {"tags": str(tag.id)})}, who)
+             for slug, data, who in ACTION_URLS]
+    posts += [(f"/admin/candidature/{sent.id}/pieces/{lettre.id}/statut", None,
+               {f"piece-{lettre.id}-statut": "VA"}, EVERY_ROLE),
+              (f"/admin/candidature/{sent.id}/bloc-notes", None, {"bloc_notes": "Note"},
+               EVERY_ROLE)]
+    for url, slug, data, who in posts:
+        allowed = expected == "done" or (expected == "membre" and who == EVERY_ROLE)
+        if slug:
+            response = client.get(url)
+            if expected == "login":
+                assert "/admin/login" in response.headers["Location"], url
+            elif expected == 404:
+                assert response.status_code == 404, url
+            elif allowed:
+                assert response.status_code == 200, url
+                assert numero(sent) in response.get_data(as_text=True)
+            else:
+                assert response.status_code == 302, url
+                assert "/admin/login" not in response.headers["Location"], url
+        before = changes()
+        response = client.post(url, data=data)
+        if expected == "login":
+            assert "/admin/login" in response.headers["Location"], url
+        elif expected == 404:
+            assert response.status_code == 404, url
+        assert (changes() > before) == allowed, (url, response.status_code)
+    response = client.post("/admin/candidature/action/",
+                           data={"action": "statut", "rowid": str(sent.id), "url": LIST})
+    assert response.status_code == 302
+    assert ("/actions/statut/" in response.headers["Location"]) == (
+        expected in ("done", "membre"))
 
 
 def test_no_console_user_changes_a_candidature_here(world, client):
@@ -200,47 +263,139 @@ def test_scope_of_each_role(world):
 
 # --- the list ------------------------------------------------------------------------
 
-def test_list_columns_filters_and_search(world, client):
+def list_filter(app, name, operation=None):
+    """The URL argument of one of the list's filters, found by its French name."""
+    view = next(v for v in app.extensions["admin"][0]._views
+                if getattr(v, "endpoint", None) == "candidature")
+    for index, flt in enumerate(view._filters):
+        if str(flt.name) == name and (operation is None or str(flt.operation()) == operation):
+            return f"flt0_{view.get_filter_arg(index, flt)}"
+    raise AssertionError(f"no filter {name} {operation}")
+
+
+def test_list_columns_filters_and_search(app, world, client, make_compte):
     sent = world["sent"]
     Avis.create(candidature=sent, type_avis="FA")
+    boursier = Tag.create(libelle="Boursier", couleur="#aa0000")
+    CandidatureTag.create(candidature=sent, tag=boursier)
     console_login(client, role="gestionnaire", scope="DSS")
     page = page_text(client, LIST)
     for text in ("N° de dossier", "Statut du dossier", "Type de traitement", "Dernier avis",
-                 "Date de transmission", "Réceptionné", "Favorable (non validé)",
-                 "Accès contrôlé (validé)", "DURAND", "Alix", "Formation M1AES"):
+                 "Date de transmission", "Tags", "Réceptionné", "Favorable (non validé)",
+                 "Accès contrôlé (validé)", "DURAND", "Alix", "Formation M1AES", "Boursier"):
         assert text in page, text
     assert numero(sent) in page_text(client, f"{LIST}?search=DURAND")
     assert numero(sent) not in page_text(client, f"{LIST}?search=BRUNO")
     assert numero(sent) in page_text(client, f"{LIST}?search={numero(sent)}")
+    assert numero(sent) in page_text(client, f"{LIST}?search=M1AES")
     assert numero(sent) in page_text(client, f"{LIST}?sort=1&desc=1")
     # Filter 0 is the statut du dossier: RE keeps the transmitted one, not the draft.
     filtered = page_text(client, f"{LIST}?flt0_0=RE")
     assert numero(sent) in filtered and numero(world["draft"]) not in filtered
+    # Every listed column has its filter; each keeps `sent` and drops the draft or the reverse.
+    second = transmitted(candidate(make_compte, "deux@example.org", nom="ROUX"),
+                         world["formation"])
+    Candidature.update(type_traitement="AD", type_traitement_valide=False,
+                       confirmation="CONFIRME",
+                       date_transmission=clock.now() - datetime.timedelta(days=40)).where(
+        Candidature.id == second.id).execute()
+    Avis.create(candidature=second, type_avis="FA")
+    Avis.create(candidature=second, type_avis="DE", valide=True)
+    today, long_ago = clock.today(), clock.today() - datetime.timedelta(days=40)
+    cases = [  # (filter, operation, value, rows expected among sent / second)
+        ("Statut du dossier", None, "RE", {sent, second}),
+        ("Type de traitement", None, "AD", {second}),
+        ("Type de traitement validé", None, "1", {sent}),
+        ("Dernier avis", None, "FA", {sent}),
+        ("Dernier avis", None, "DE", {second}),
+        ("Dernier avis", None, "AUCUN", set()),
+        ("Dernier avis validé", None, "1", {second}),
+        ("Dernier avis validé", None, "0", {sent}),
+        ("Confirmation", None, "CONFIRME", {second}),
+        ("Confirmation", None, "AUCUNE", {sent}),
+        ("Date de transmission", "à partir du", today.isoformat(), {sent}),
+        ("Date de transmission", "jusqu'au", long_ago.isoformat(), {second}),
+        ("Formation", "est", str(world["formation"].id), {sent, second}),
+        ("Formation", "est", str(world["other"].formation_id), set()),
+        ("Tag", None, str(boursier.id), {sent}),
+        ("Alerte SVA", None, "1", {second}),
+        ("Alerte SVA", None, "0", {sent}),
+    ]
+    unfiltered = page_text(client, LIST)
+    for name, operation, value, expected in cases:
+        shown = page_text(client, f"{LIST}?{list_filter(app, name, operation)}={value}")
+        got = {c for c in (sent, second) if numero(c) in shown}
+        assert got == expected, (name, operation, value)
+        for row in got:  # once: `second` has two avis, nothing joined repeats it
+            assert shown.count(numero(row)) == unfiltered.count(numero(row)), name
+        assert numero(world["other"]) not in shown
+    # The formation and tag filters offer what the user's scope holds, nothing else.
+    autre = Tag.create(libelle="Lettres", centre=world["other"].formation.commission.centre)
+    page = page_text(client, LIST)
+    options = page.split('id="filter-groups-data"')[1].split("</div>")[0]
+    assert "Formation M1AES" in options and "Formation LLCE" not in options
+    assert "Boursier" in options and autre.libelle not in options
 
 
-def test_the_list_costs_the_same_queries_for_10_and_60_candidatures(app, client, make_compte):
+def test_the_sva_alert_colours_a_candidature_waiting_too_long(app, world, client):
+    sent = world["sent"]
+    console_login(client, role="commission", scope="COM-M1AES")
+    assert "sva-alert" not in page_text(client, LIST)
+    Candidature.update(date_transmission=clock.now() - datetime.timedelta(days=31)).where(
+        Candidature.id == sent.id).execute()
+    row = next(r for r in page_text(client, LIST).split("<tr") if numero(sent) in r)
+    assert 'class="sva-alert"' in row and "Alerte SVA" in row
+    app.config["SVA_ALERT_DAYS"] = 45
+    assert "sva-alert" not in page_text(client, LIST)
+    app.config["SVA_ALERT_DAYS"] = 30
+    Candidature.update(statut="CO").where(Candidature.id == sent.id).execute()
+    assert "sva-alert" not in page_text(client, LIST)  # processed: no alert
+
+
+def add_candidatures(formation, count, start):
+    """`count` transmitted candidatures with an avis and a tag, inserted in bulk."""
+    from ecandidat.models import Candidat, CompteCandidat
+    tag = Tag.get_or_none(Tag.libelle == "Bulk") or Tag.create(libelle="Bulk")
+    numbers = range(start, start + count)
+    CompteCandidat.insert_many([
+        dict(numero_dossier=f"B{n:07d}", nom=f"NOM{n}", prenom="Bulk",
+             email=f"bulk{n}@example.org", valide=True) for n in numbers]).execute()
+    comptes = {c.numero_dossier: c.id for c in CompteCandidat.select().where(
+        CompteCandidat.numero_dossier.in_([f"B{n:07d}" for n in numbers]))}
+    Candidat.insert_many([dict(compte=comptes[f"B{n:07d}"], nom_patronymique=f"NOM{n}",
+                               prenom="Bulk") for n in numbers]).execute()
+    candidats = [c.id for c in Candidat.select().where(
+        Candidat.compte.in_(list(comptes.values())))]
+    now = clock.now()
+    Candidature.insert_many([dict(candidat=c, formation=formation.id, statut="RE",
+                                  date_transmission=now, date_reception=now)
+                             for c in candidats]).execute()
+    ids = [c.id for c in Candidature.select(Candidature.id).where(
+        Candidature.candidat.in_(candidats))]
+    Avis.insert_many([dict(candidature=i, type_avis="LA") for i in ids]).execute()
+    CandidatureTag.insert_many([dict(candidature=i, tag=tag.id) for i in ids]).execute()
+
+
+def test_the_list_costs_the_same_queries_for_10_and_500_candidatures(app, client):
     formation = open_formation("M1AES")
     console_login(client, role="commission", scope="COM-M1AES")
 
-    def add(count, start):
-        for number in range(start, start + count):
-            candidat = candidate(make_compte, f"c{number}@example.org", nom=f"NOM{number}")
-            candidature = workflow.candidater(workflow.Actor.candidat(candidat), candidat,
-                                              formation)
-            Candidature.update(statut="RE", date_transmission=clock.now()).where(
-                Candidature.id == candidature.id).execute()
-            Avis.create(candidature=candidature, type_avis="LA")
-
-    def count():
+    def count(url=LIST):
         with counting_queries() as counter:
-            response = client.get(LIST)
+            response = client.get(url)
         assert response.status_code == 200
-        return counter.count
+        return counter.count, response.get_data(as_text=True)
 
-    add(10, 0)
-    small = count()
-    add(50, 10)
-    assert count() == small
+    add_candidatures(formation, 10, 0)
+    small, page = count()
+    assert page.count("NOM") >= 10 and "Bulk" in page
+    add_candidatures(formation, 490, 10)
+    large, page = count()
+    assert large == small and page.count('class="action-checkbox"') == 50
+    bulk = Tag.get(Tag.libelle == "Bulk").id
+    filtered = f"{LIST}?{list_filter(app, 'Dernier avis')}=LA&{list_filter(app, 'Tag')}={bulk}"
+    queries, page = count(filtered)
+    assert queries == small and page.count('class="action-checkbox"') == 50
 
 
 # --- Ouvrir ------------------------------------------------------------------------------
@@ -257,7 +412,8 @@ def test_ouvrir_shows_the_whole_file(world, client):
                  "Titre étranger admis en équivalence", "Lettre de motivation",
                  "Transmise", "lettre.pdf", "En alternance ?", "Oui",
                  "Défavorable", "Dossier trop léger", "Non validé", "Appeler le candidat",
-                 "transmettre", "user:test@example.org", "RE → CO", "Date limite de retour",
+                 "Transmission de la candidature", "user:test@example.org",
+                 "Statut : Réceptionné → Complet", "Date limite de retour",
                  "Date limite de confirmation"):
         assert text in page, text
     assert fichier(sent, world["lettre"]) in page
@@ -268,6 +424,9 @@ def test_ouvrir_shows_the_whole_file(world, client):
 def test_a_membre_opens_a_transmitted_candidature(app, world, page):
     app.config["WTF_CSRF_ENABLED"] = True
     create_user("membre@example.org", "commission", scope="COM-M1AES", password=STRONG)
+    blocked = []  # what the CSP refuses (inline handlers, javascript: links)
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto("/admin/")
     page.get_by_label("Adresse mail").fill("membre@example.org")
     page.get_by_label("Mot de passe").fill(STRONG)
@@ -280,6 +439,16 @@ def test_a_membre_opens_a_transmitted_candidature(app, world, page):
     expect(page.locator("tr", has_text="BRUNO")).to_have_count(0)
     page.wait_for_load_state("load")
     assert contrast_problems(page) == []
+    # A filter from "Ajouter un filtre", without any script the CSP blocks.
+    page.get_by_role("button", name="Ajouter un filtre").click()
+    page.locator("a.filter", has_text="Dernier avis validé").click()
+    page.get_by_role("button", name="Appliquer").click()  # its first option: Oui
+    page.wait_for_url("**/admin/candidature/?flt*")
+    page.wait_for_load_state("load")
+    expect(page.locator("tr", has_text="DURAND")).to_have_count(0)  # no avis validated
+    assert blocked == []
+    page.get_by_role("link", name="Candidatures", exact=True).click()
+    page.wait_for_url("**/admin/candidature/")
     row.get_by_role("link", name=numero(world["sent"])).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("DURAND Alix")
     expect(page.get_by_role("link", name="lettre.pdf")).to_be_visible()

@@ -138,7 +138,8 @@ def changer_statut_piece(actor, candidature, piece_id, statut, commentaire=None,
     def write(locked):
         row = next((row for piece, row in piece_rows(locked)
                     if str(piece.id) == str(piece_id)), None)
-        if row is None or row.statut == "AT":
+        # A file put back "En attente" by the commission is still there to decide on.
+        if row is None or (row.statut == "AT" and not row.fichier):
             raise WorkflowError(_l("Le candidat n'a rien déposé pour cette pièce."))
         before = snapshot(row, ("statut", "commentaire"))
         updated = (PieceCandidat.update(statut=statut, commentaire=commentaire,

@@ -17,3 +17,17 @@
     }
   });
 })();
+
+/* The Candidatures list's "Ajouter un filtre" menu and entries are "#" links (no
+   inline handler): Bootstrap opens the menu, Flask-Admin's filters script adds the
+   filter, this keeps the page (and its URL) still. */
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest(
+      ".field-filters a.filter[href='#'], a.dropdown-toggle[href='#'][data-toggle='dropdown']");
+    if (link) {
+      event.preventDefault();
+    }
+  }, true);  // capture: the dropdown scripts stop the click before it bubbles up
+})();

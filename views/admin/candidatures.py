@@ -1,71 +1,54 @@
-"""Console "Candidatures": the list and the "Ouvrir" page of the candidatures a
-gestionnaire de centre, a membre de commission or an administrateur may see.
+"""Console "Candidatures": the list, the "Ouvrir" page and the actions of a
+gestionnaire de centre, a membre de commission or an administrateur on the
+candidatures they may see.
 
-Read-only for now (actions come with the workflow's console transitions). Every
-row, page and file goes through ecandidat.permissions: the list (get_query),
-its count (get_count_query), the details and the piece files (get_one); an id
-outside the scope answers 404."""
-import json
-
-from flask import abort, g, request, url_for
+Every row, page, file and action goes through ecandidat.permissions: the list
+(get_query), its count (get_count_query), the details and the piece files
+(get_one), the selection of an action (commission.candidatures_for); an id
+outside the scope answers 404. The actions call ecandidat.workflow.commission,
+which checks the rules (role, read-only, statut) again on the server."""
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee.filters import FilterEqual
-from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from flask_admin.actions import action
+from flask_admin.helpers import get_redirect_target
+from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import JOIN
 
-from ecandidat import codes, permissions, workflow
+from ecandidat import clock, codes, permissions, workflow
 from ecandidat.models import (AuditLog, Avis, Candidat, Candidature, Commission, CompteCandidat,
                               Formation, MotivationAvis, PieceCandidat, ReponseQuestion, User)
 from ecandidat.pdf import dossier_context
+from ecandidat.workflow import commission
+from ecandidat.workflow.commission import InvalidInput
+from forms.console_actions import BlocNotesForm, PieceStatutForm
+from views import form_view
+from views.admin import candidature_list as cells
 from views.admin.base import ConsoleModelView, current_scope
 from views.admin.exports import CandidatureOutputsMixin
+from views.admin.base import console_user
+from views.admin.candidature_actions import (ACTIONS, access_refusal, action_label, fill_form,
+                                             offered, readable_changes, show_errors)
 from views.files import send_private_file
 
 CONSOLE_ROLES = ("admin", "gestionnaire", "commission")
-
-
-def _code_label(codes_set):
-    return lambda view, context, model, name: codes_set.label(getattr(model, name))
-
-
-def _numero(view, context, model, name):
-    numero = model.candidat.compte.numero_dossier
-    return Markup('<a href="{url}" title="{title}">{numero}</a>').format(
-        url=url_for(".details_view", id=model.id), numero=numero,
-        title=_l("Ouvrir la candidature %(numero)s", numero=numero))
-
-
-def _traitement(view, context, model, name):
-    label = codes.TYPE_TRAITEMENT.label(model.type_traitement)
-    state = _l("validé") if model.type_traitement_valide else _l("non validé")
-    return f"{label} ({state})"
-
-
-def _dernier_avis(view, context, model, name):
-    avis = g.get("last_avis", {}).get(model.id)
-    if avis is None:
-        return ""
-    state = _l("validé") if avis.valide else _l("non validé")
-    return f"{codes.TYPE_AVIS.label(avis.type_avis)} ({state})"
-
-
-def _moment(view, context, model, name):
-    value = getattr(model, name)
-    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+# Flask-Admin list actions ("Avec la sélection") → the action pages (ACTIONS).
+LIST_ACTIONS = {slug.replace("-", "_"): slug for slug in ACTIONS}
 
 
 class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
-    """The candidatures of the user's scope; "Ouvrir" shows the whole file."""
+    """The candidatures of the user's scope; "Ouvrir" shows the whole file and
+    offers the actions; the list's selection offers them on several."""
     roles = CONSOLE_ROLES
     allow_create = allow_edit = allow_delete = False
     can_export = False
     action_disallowed_list = ["delete"]
     details_template = "admin/candidature_details.html"
+    list_template = "admin/candidature/list.html"
     page_size = 50
 
     column_list = ("numero_dossier", "nom", "prenom", "formation", "statut",
-                   "type_traitement", "dernier_avis", "confirmation", "date_transmission")
+                   "type_traitement", "dernier_avis", "confirmation", "date_transmission",
+                   "tags")
     # Unused by the "Ouvrir" page (its own template), listed so no raw name can show.
     column_details_list = column_list
     column_sortable_list = (
@@ -75,25 +58,20 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         "date_transmission")
     column_default_sort = ("date_transmission", True)
     column_searchable_list = (CompteCandidat.numero_dossier, Candidat.nom_patronymique,
-                              Candidat.nom_usuel, Formation.libelle)
+                              Candidat.nom_usuel, Formation.libelle, Formation.code)
     column_formatters = {
-        "numero_dossier": _numero,
+        "numero_dossier": cells.numero,
         "nom": lambda v, c, m, n: m.candidat.nom_usuel or m.candidat.nom_patronymique,
         "prenom": lambda v, c, m, n: m.candidat.prenom,
         "formation": lambda v, c, m, n: m.formation.libelle,
-        "statut": _code_label(codes.STATUT_DOSSIER),
-        "type_traitement": _traitement,
-        "dernier_avis": _dernier_avis,
-        "confirmation": _code_label(codes.CONFIRMATION),
-        "date_transmission": _moment,
+        "statut": cells.code_label(codes.STATUT_DOSSIER),
+        "type_traitement": cells.traitement,
+        "dernier_avis": cells.dernier_avis,
+        "confirmation": cells.code_label(codes.CONFIRMATION),
+        "date_transmission": cells.transmission,
+        "tags": cells.tags,
     }
-    column_filters = (
-        FilterEqual(Candidature.statut, _l("Statut du dossier"),
-                    options=codes.STATUT_DOSSIER.choices()),
-        Formation.libelle,
-        FilterEqual(Candidature.type_traitement, _l("Type de traitement"),
-                    options=codes.TYPE_TRAITEMENT.choices()),
-    )
+    column_filters = cells.column_filters()
     form_columns = ("bloc_notes",)
     labels = {
         "numero_dossier": _l("N° de dossier"),
@@ -102,6 +80,7 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         "confirmation": _l("Confirmation"),
         "date_transmission": _l("Date de transmission"),
         "bloc_notes": _l("Bloc-notes"),
+        "tags": _l("Tags"),
         "Formation": _l("Formation"),
     }
     # Models joined by get_query: Flask-Admin must not join them a second time
@@ -133,11 +112,131 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         return super()._handle_join(query, field, joins)
 
     def get_list(self, *args, **kwargs):
-        """The page's rows, and their last avis in one more query (kept per request)."""
+        """The page's rows, and their last avis and tags in one more query each
+        (kept per request for the cells)."""
         count, rows = super().get_list(*args, **kwargs)
         if isinstance(rows, list):
-            g.last_avis = workflow.last_avis_by_candidature([row.id for row in rows])
+            ids = [row.id for row in rows]
+            g.last_avis = workflow.last_avis_by_candidature(ids)
+            g.tags = commission.tags_of(ids)
+            g.list_now = clock.now()
         return count, rows
+
+    def _get_filter_groups(self):
+        return cells.with_scoped_options(self, super()._get_filter_groups())
+
+    # --- actions on a selection ("Avec la sélection") ----------------------------------------
+
+    def _actor(self):
+        return workflow.Actor.user(console_user(), current_scope())
+
+    def is_action_allowed(self, name):
+        if not super().is_action_allowed(name):
+            return False
+        slug = LIST_ACTIONS.get(name)
+        return slug is None or offered(ACTIONS[slug], current_scope())
+
+    def _selected(self, slug, ids):
+        """The list's selection → the action's page (the selection in its URL,
+        resolved again there in the user's scope)."""
+        back = get_redirect_target() or url_for(".index_view")
+        try:
+            commission.candidatures_for(self._actor(), ids)
+        except workflow.WorkflowError as error:
+            flash(str(error.message), "error")
+            return redirect(back)
+        return redirect(url_for(".action_page", slug=slug, ids=",".join(ids), url=back))
+
+    @action("type_traitement", _l("Type de traitement"))
+    def action_type_traitement(self, ids):
+        return self._selected("type-traitement", ids)
+
+    @action("valider_type_traitement", _l("Valider le type de traitement"))
+    def action_valider_type_traitement(self, ids):
+        return self._selected("valider-type-traitement", ids)
+
+    @action("statut", _l("Statut du dossier"))
+    def action_statut(self, ids):
+        return self._selected("statut", ids)
+
+    @action("avis", _l("Saisir un avis"))
+    def action_avis(self, ids):
+        return self._selected("avis", ids)
+
+    @action("valider_avis", _l("Valider les avis"))
+    def action_valider_avis(self, ids):
+        return self._selected("valider-avis", ids)
+
+    @action("tags", _l("Tags"))
+    def action_tags(self, ids):
+        return self._selected("tags", ids)
+
+    @action("date_retour", _l("Date limite de retour"))
+    def action_date_retour(self, ids):
+        return self._selected("date-retour", ids)
+
+    @action("date_confirmation", _l("Date limite de confirmation"))
+    def action_date_confirmation(self, ids):
+        return self._selected("date-confirmation", ids)
+
+    # --- the action pages ----------------------------------------------------------------
+
+    @expose("/actions/<slug>/", methods=("GET", "POST"))
+    @form_view
+    def action_page(self, slug):
+        """One action's form on the selected candidatures (?ids=1,2,3; posted back in
+        the form). A selection with an id outside the scope answers 404; a user the
+        action is not for is sent back with the reason; the workflow decides the
+        rest (its refusals shown next to the fields, as a flash, or as the list of
+        the candidatures that block a selection — nothing is changed then)."""
+        spec = ACTIONS.get(slug)
+        if spec is None:
+            abort(404)
+        actor = self._actor()
+        posted = request.method == "POST"
+        form = spec.form() if posted else spec.form(ids=request.args.get("ids", ""))
+        try:
+            selection = commission.candidatures_for(actor, (form.ids.data or "").split(","))
+        except workflow.WorkflowError:
+            abort(404)
+        back = self._back(selection)
+        refusal = access_refusal(spec, actor, selection)
+        if refusal:
+            flash(str(refusal), "error")
+            return redirect(back)
+        form.ids.data = ",".join(str(c.id) for c in selection)
+        form.needs_confirmation = spec.irreversible or len(selection) > 1
+        today = clock.today()
+        fill_form(spec, form, selection, today, first_display=not posted)
+        blocked = []
+        if posted and form.validate():
+            try:
+                spec.run(actor, selection, form)
+            except InvalidInput as error:
+                for message in show_errors(form, error.errors):
+                    flash(message, "error")
+            except workflow.BulkRefused as error:
+                blocked = error.rows
+                flash(str(error.message), "error")
+            except workflow.WorkflowError as error:
+                flash(str(error.message), "error")
+            else:
+                flash(spec.done(len(selection)), "success")
+                return redirect(self._back(selection, after_change=True))
+        return self.render("admin/candidature/action.html", spec=spec, form=form, codes=codes,
+                           selection=selection, blocked=blocked, return_url=back,
+                           action_url=url_for(".action_page", slug=slug, url=back))
+
+    def _back(self, selection, after_change=False):
+        """Where an action page returns: the page it was opened from (the list with
+        its filters, or "Ouvrir"); after a change that took a single candidature
+        out of the user's sight (a membre putting it back "En attente"), the list."""
+        back = get_redirect_target() or (
+            url_for(".details_view", id=selection[0].id) if len(selection) == 1
+            else url_for(".index_view"))
+        if after_change and len(selection) == 1 and self.get_one(selection[0].id) is None:
+            return url_for(".index_view")
+        return back
 
     # --- Ouvrir ------------------------------------------------------------------------
 
@@ -146,12 +245,84 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         candidature = self.get_one(request.args.get("id"))
         if candidature is None:
             abort(404)
+        return self._details(candidature)
+
+    def _details(self, candidature, piece_form=None, bloc_form=None):
+        """The "Ouvrir" page; `piece_form` (piece id, form) or `bloc_form`: a form
+        posted with errors, shown again with what was typed."""
+        actor = self._actor()
         context = dossier_context(candidature)
+        allowed = workflow.refusals_by_action(actor, candidature)
+        buttons = [(spec, url_for(".action_page", slug=spec.slug, ids=candidature.id,
+                                  url=url_for(".details_view", id=candidature.id)))
+                   for spec in ACTIONS.values()
+                   if any(not allowed.get(key, [True]) for key in spec.rules)]
+        piece_forms = {}
+        if not allowed["statut_piece"]:
+            for piece, row in context["pieces"]:
+                if row is None or (row.statut == "AT" and not row.fichier):
+                    continue
+                if piece_form and piece_form[0] == piece.id:
+                    piece_forms[piece.id] = piece_form[1]
+                else:
+                    piece_forms[piece.id] = PieceStatutForm(
+                        formdata=None, prefix=f"piece-{piece.id}",
+                        statut=row.statut if row.statut in ("VA", "RE", "AT") else "",
+                        commentaire=row.commentaire)
+        if bloc_form is None and not allowed["bloc_notes"]:
+            bloc_form = BlocNotesForm(formdata=None, bloc_notes=candidature.bloc_notes)
         return self.render(
             self.details_template, **context,
             date_confirmation=workflow.date_confirmation(candidature),
+            tags=commission.tags_of([candidature.id]).get(candidature.id, []),
+            tag_badges=cells.tag_badges, sva_alert=cells.sva_alert(candidature),
+            sva_days=cells.sva_days(),
             avis_history=_avis_history(candidature), timeline=_timeline(candidature, context),
+            action_label=action_label, readable_changes=readable_changes,
+            buttons=buttons, piece_forms=piece_forms, bloc_form=bloc_form,
             return_url=url_for(".index_view"))
+
+    @expose("/<int:candidature_id>/pieces/<int:piece_id>/statut", methods=("POST",))
+    @form_view
+    def piece_statut_view(self, candidature_id, piece_id):
+        """Validée / Refusée (with the comment the candidate reads) / En attente."""
+        candidature = self.get_one(candidature_id)
+        if candidature is None:
+            abort(404)
+        form = PieceStatutForm(prefix=f"piece-{piece_id}")
+        if form.validate():
+            try:
+                commission.changer_statut_piece(self._actor(), candidature, piece_id,
+                                                form.statut.data, form.commentaire.data)
+            except InvalidInput as error:
+                for message in show_errors(form, error.errors):
+                    flash(message, "error")
+            except workflow.WorkflowError as error:
+                flash(str(error.message), "error")
+            else:
+                flash(_("Statut de la pièce enregistré : %(statut)s.",
+                        statut=codes.STATUT_PIECE.label(form.statut.data)), "success")
+                return redirect(url_for(".details_view", id=candidature.id) + "#pieces")
+        candidature = self.get_one(candidature_id)  # as committed (a refusal rolled back)
+        return self._details(candidature, piece_form=(piece_id, form))
+
+    @expose("/<int:candidature_id>/bloc-notes", methods=("POST",))
+    @form_view
+    def bloc_notes_view(self, candidature_id):
+        candidature = self.get_one(candidature_id)
+        if candidature is None:
+            abort(404)
+        form = BlocNotesForm()
+        if form.validate():
+            try:
+                commission.changer_bloc_notes(self._actor(), candidature, form.bloc_notes.data)
+            except workflow.WorkflowError as error:
+                flash(str(error.message), "error")
+            else:
+                flash(_("Bloc-notes enregistré."), "success")
+                return redirect(url_for(".details_view", id=candidature.id) + "#bloc-notes")
+        candidature = self.get_one(candidature_id)
+        return self._details(candidature, bloc_form=form)
 
     @expose("/<int:candidature_id>/pieces/<int:piece_id>/fichier")
     def fichier_view(self, candidature_id, piece_id):
@@ -180,21 +351,17 @@ def _avis_history(candidature):
 
 def _timeline(candidature, context):
     """The audit rows of the candidature, of the piece rows it shows (its own and the
-    candidate's shared ones) and of its answers, oldest first, with their values
-    before and after decoded."""
+    candidate's shared ones), of its answers and of its avis, oldest first."""
     piece_ids = [row.id for _piece, row in context["pieces"] if row is not None]
     answer_ids = [row.id for _question, row in context["questions"] if row is not None]
-    where = (AuditLog.table == Candidature._meta.table_name) & (
-        AuditLog.record_id == candidature.id)
+    avis_ids = Avis.select(Avis.id).where(Avis.candidature == candidature.id)
+    where = ((AuditLog.table == Candidature._meta.table_name)
+             & (AuditLog.record_id == candidature.id)) | (
+        (AuditLog.table == Avis._meta.table_name) & AuditLog.record_id.in_(avis_ids))
     if piece_ids:
         where |= (AuditLog.table == PieceCandidat._meta.table_name) & (
             AuditLog.record_id.in_(piece_ids))
     if answer_ids:
         where |= (AuditLog.table == ReponseQuestion._meta.table_name) & (
             AuditLog.record_id.in_(answer_ids))
-    return [(row, _decoded(row.before), _decoded(row.after))
-            for row in AuditLog.select().where(where).order_by(AuditLog.id)]
-
-
-def _decoded(values):
-    return json.loads(values) if values else {}
+    return list(AuditLog.select().where(where).order_by(AuditLog.id))

@@ -30,7 +30,6 @@ def list_args(args):
 
 class CandidatureOutputsMixin:
     """Exporter and Télécharger les dossiers, for a ConsoleModelView of candidatures."""
-    list_template = "admin/candidature_list.html"
     export_batch_size = exports.BATCH_SIZE
 
     def is_action_allowed(self, name):
