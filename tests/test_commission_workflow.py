@@ -195,6 +195,7 @@ def test_avis_entry_needs_its_motivation_or_rang_and_each_is_a_new_row(world, me
     assert [(a.type_avis, a.valide) for a in rows] == [("DE", False), ("FA", False)]
     assert rows[0].commentaire == "Désolé" and rows[0].created_by_id == membre.id
     assert len(audit("avis")) == 2
+    assert '"motivation": "Capacité atteinte"' in audit("avis")[0].after
     assert "AVIS_FAVORABLE" not in codes_sent()  # published only when validated
 
 

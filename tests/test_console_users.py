@@ -182,3 +182,16 @@ def test_cli_users_create_enforces_the_policy(runner):
                                  "gestionnaire", "--scope", "DSS", "--password", "short"])
     assert result.exit_code != 0 and "au moins 12 caractères" in result.output
     assert User.select().count() == 0
+
+
+def test_a_validator_message_shows_next_to_its_field(app, client):
+    """WTForms messages are lazy (translated when shown): Flask-Admin's field
+    template only prints plain strings, so the console renders them first."""
+    console_login(client)
+    response = client.post("/admin/user/new/", data=user_form(
+        email="pas-une-adresse", new_password=OTHER_STRONG))
+    html = response.get_data(as_text=True)
+    feedback = re.findall(r'<div class="invalid-feedback">(.*?)</div>', html, re.S)
+    assert any("Cette adresse mail n'est pas valide." in f.replace("&#39;", "'")
+               for f in feedback), feedback
+    assert User.select().count() == 1

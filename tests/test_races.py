@@ -152,3 +152,48 @@ def test_replacing_a_shared_piece_while_another_candidature_is_transmitted(app, 
     sent = {p.code: r for p, r in workflow.piece_rows(fresh(candidature))}["ID"]
     assert sent.candidature_id == candidature.id
     assert sent.fichier in files_match_rows(app)
+
+
+# --- Console users acting at once ---------------------------------------------------------
+
+def console_actor(role, scope, email):
+    from ecandidat.models import User
+    from ecandidat.users import create_user
+    user, _ = create_user(email, role, scope=scope)
+    return workflow.Actor.user(User.get_by_id(user.id))
+
+
+def test_two_validations_of_the_same_avis_publish_it_once(app, world):
+    from ecandidat.models import Avis
+    from ecandidat.workflow import commission
+    candidat, actor, formation, asked = world
+    candidature = ready(world)
+    workflow.transmettre(actor, candidature)
+    gestionnaire = console_actor("gestionnaire", "DSS", "g1@example.org")
+    other = console_actor("gestionnaire", "DSS", "g2@example.org")
+    commission.saisir_avis(gestionnaire, [fresh(candidature)], "FA")
+    results = race(app, *[lambda who=who: commission.valider_avis(who, [fresh(candidature)])
+                          for who in (gestionnaire, other, gestionnaire, other)])
+    assert len(refused(results)) == 3
+    assert len(outbox("AVIS_FAVORABLE")) == 1
+    assert AuditLog.select().where(AuditLog.action == "valider_avis").count() == 1
+    assert Avis.select().where(Avis.valide).count() == 1
+
+
+def test_overlapping_selections_never_deadlock_nor_write_half(app, world):
+    """Two bulk changes on the same selection, given in opposite orders: the locks
+    are taken in one order (no deadlock); the second sees the first's result
+    (Complet cannot follow Complet) and is refused whole."""
+    from ecandidat.workflow import commission
+    candidat, actor, formation, asked = world
+    first, second = ready(world), ready(world, code="M2")
+    for candidature in (first, second):
+        workflow.transmettre(actor, candidature)
+    admin = console_actor("admin", None, "admin@example.org")
+    results = race(app,
+                   lambda: commission.changer_statut(admin, [fresh(first), fresh(second)], "CO"),
+                   lambda: commission.changer_statut(admin, [fresh(second), fresh(first)], "CO"))
+    assert len(refused(results)) == 1
+    assert {fresh(c).statut for c in (first, second)} == {"CO"}
+    assert len(outbox("STATUT_CO")) == 2
+    assert AuditLog.select().where(AuditLog.action == "statut_CO").count() == 2

@@ -228,7 +228,10 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
 
 def _create_avis(actor, candidature, fields):
     avis = Avis.create(candidature=candidature.id, created_by=actor.id, **fields)
-    record(actor.label, "avis", avis, None, snapshot(avis, AVIS_FIELDS))
+    after = snapshot(avis, AVIS_FIELDS)
+    if avis.motivation_id:  # the trail says which reason, as the candidate reads it
+        after["motivation"] = MotivationAvis.get_by_id(avis.motivation_id).libelle
+    record(actor.label, "avis", avis, None, after)
     return avis
 
 

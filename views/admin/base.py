@@ -121,6 +121,12 @@ class ConsoleModelView(ModelView):
         show its errors with their reason: Flask-Admin would only flash
         "Failed to save record." """
         valid = super().validate_form(form)
+        # A lazy (translated at render time) message is not a str: Flask-Admin's
+        # field template would leave it out, so it is rendered now.
+        for field in form:
+            if field.errors and isinstance(field.errors, list):
+                field.errors[:] = [e if isinstance(e, (str, list, tuple, dict)) else str(e)
+                                   for e in field.errors]
         if valid or not is_form_submitted() or not self._is_model_form(form):
             return valid
         form.console_invalid = True

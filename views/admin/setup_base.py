@@ -152,16 +152,6 @@ class SetupView(ConsoleModelView):
                     del form[name]
         return form
 
-    def validate_form(self, form):
-        valid = super().validate_form(form)
-        # A lazy (translated at render time) message is not a str: Flask-Admin's
-        # field template would leave it out, so it is rendered now.
-        for field in form:
-            if field.errors and isinstance(field.errors, list):
-                field.errors[:] = [e if isinstance(e, (str, list, tuple, dict)) else str(e)
-                                   for e in field.errors]
-        return valid
-
     def on_model_change(self, form, model, is_created):
         self.check_selects(model)
         self.check(form, model, is_created)
