@@ -140,8 +140,12 @@ def test_commission_processes_a_candidature_to_a_published_favourable_avis(
     gestion.on("dialog", lambda dialog: dialog.accept())
     console_sign_in(gestion, "gestion@example.org")
     gestion.get_by_role("link", name="Candidatures", exact=True).click()
+    # The menu opens through Bootstrap's script: wait for the page's scripts to run.
+    gestion.wait_for_url("**/admin/candidature/")
+    gestion.wait_for_load_state("load")
     gestion.locator("tr", has_text="DURAND").locator("input.action-checkbox").check()
     gestion.get_by_role("button", name="Avec la sélection").click()
+    expect(gestion.locator("[data-action=valider_avis]")).to_be_visible()
     gestion.locator("[data-action=valider_avis]").click()
     expect(gestion.get_by_role("heading", level=1)).to_have_text("Valider les avis")
     expect(gestion.locator(".console-selection")).to_contain_text("DURAND Alix")
