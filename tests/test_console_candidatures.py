@@ -148,7 +148,37 @@ def test_route_sweep(name, world, client, make_compte):
                 assert response.headers["Cache-Control"] == "no-store"
             if expected == 404:
                 assert "DURAND" not in response.get_data(as_text=True)
+    sweep_outputs(client, world, on_list)
     sweep_actions(client, world, on_actions)
+
+
+def sweep_outputs(client, world, expected):
+    """Exporter, Télécharger les dossiers, the Tableau de bord, and the model views'
+    create/edit/delete (never a way to change a candidature), against what the role
+    gets on the list: "login", "sees" (the transmitted candidature of COM-M1AES is in
+    its scope) or "empty"."""
+    sent = world["sent"]
+    number = numero(sent)
+    export = client.get("/admin/candidature/exporter/?format=csv&colonne=numero_dossier",
+                        buffered=True)
+    archive = client.post("/admin/candidature/action/",
+                          data={"action": "dossiers", "rowid": str(sent.id), "url": LIST})
+    dashboard = client.get("/admin/tableau-de-bord/")
+    if expected == "login":
+        for response in (export, archive, dashboard):
+            assert response.status_code == 302
+            assert "/admin/login" in response.headers["Location"]
+    else:
+        assert export.status_code == 200 and export.mimetype == "text/csv"
+        assert (number in export.get_data(as_text=True)) == (expected == "sees")
+        assert (archive.mimetype == "application/zip") == (expected == "sees")
+        assert dashboard.status_code == 200
+        assert ("M1AES" in dashboard.get_data(as_text=True)) == (expected == "sees")
+    before = Candidature.get_by_id(sent.id).__data__, Candidature.select().count()
+    for url in ("/admin/candidature/new/", f"/admin/candidature/edit/?id={sent.id}"):
+        client.post(url, data={"bloc_notes": "changé", "statut": "CO"})
+    client.post("/admin/candidature/delete/", data={"id": sent.id})
+    assert (Candidature.get_by_id(sent.id).__data__, Candidature.select().count()) == before
 
 
 def sweep_actions(client, world, expected):
