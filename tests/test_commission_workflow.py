@@ -12,7 +12,7 @@ from ecandidat.models import (AuditLog, Avis, Candidature, CandidatureTag, Motiv
 from ecandidat.users import create_user
 from ecandidat.workflow import commission as actions
 from ecandidat.workflow.engine import BulkRefused
-from factories import PDF_BYTES
+from factories import PDF_BYTES, PNG_BYTES
 from test_console_candidatures import candidate, pieces_of, transmitted, world  # noqa: F401
 
 
@@ -269,3 +269,94 @@ def test_tags_dates_and_bloc_notes(world, gestionnaire, membre):
     assert workflow.date_retour(saved) == later and saved.date_confirmation_manuelle == later
     assert saved.bloc_notes == "Appeler le candidat"
     assert audit("bloc_notes")[-1].actor == membre.label
+
+
+# --- What a commission decides stays with its candidature ----------------------------------
+
+def piece_by_code(candidature):
+    return {piece.code: row for piece, row in workflow.piece_rows(fresh(candidature))}
+
+
+def test_a_decision_on_a_shared_piece_never_reaches_the_candidates_other_candidatures(
+        world, gestionnaire):
+    """In Incomplet the candidate replaces a shared piece (one row for all their
+    candidatures); the commission's refusal is written on this candidature's own
+    copy, not on the row a draft at another centre uses."""
+    from ecandidat.models import Formation
+    sent = world["sent"]
+    identite = pieces_of(world["formation"])["identite"]
+    candidat = fresh(sent).candidat
+    me = workflow.Actor.candidat(candidat)
+    ailleurs = workflow.candidater(me, candidat, Formation.get(Formation.code == "LLCE"))
+    actions.changer_statut(gestionnaire, [fresh(sent)], "IN")
+    workflow.deposer_piece(me, fresh(sent), identite, PNG_BYTES, "id2.png")
+    actions.changer_statut_piece(gestionnaire, fresh(sent), identite.id, "RE", "Refus DSS")
+    mine, theirs = piece_by_code(sent)["ID"], piece_by_code(ailleurs)["ID"]
+    assert (mine.statut, mine.commentaire, mine.candidature_id) == ("RE", "Refus DSS", sent.id)
+    assert (theirs.statut, theirs.commentaire, theirs.candidature_id) == ("TR", None, None)
+
+
+def test_received_from_the_console_keeps_the_shared_pieces_it_holds(world, gestionnaire):
+    """A dossier the centre marks received (a draft, or a file sent back) keeps its
+    shared pieces as a transmission does, and counts as transmitted for the SVA."""
+    draft, sent = world["draft"], world["sent"]
+    identite = pieces_of(world["formation"])["identite"]
+    candidat = fresh(draft).candidat
+    workflow.deposer_piece(workflow.Actor.candidat(candidat), fresh(draft), identite,
+                           PNG_BYTES, "id.png")
+    actions.changer_statut(gestionnaire, [fresh(draft)], "RE")
+    assert "ID" in piece_by_code(draft) and fresh(draft).date_transmission is not None
+    actions.changer_statut(gestionnaire, [fresh(sent)], "IN")
+    workflow.deposer_piece(workflow.Actor.candidat(fresh(sent).candidat), fresh(sent),
+                           identite, PNG_BYTES, "id3.png")
+    actions.changer_statut(gestionnaire, [fresh(sent)], "CO")
+    assert piece_by_code(sent)["ID"].candidature_id == sent.id
+
+
+def test_a_replaced_refused_piece_loses_the_old_comment(world, gestionnaire):
+    sent, lettre = world["sent"], pieces_of(world["formation"])["lettre"]
+    actions.changer_statut_piece(gestionnaire, sent, lettre.id, "RE", "Pas signée")
+    actions.changer_statut(gestionnaire, [fresh(sent)], "IN")
+    workflow.deposer_piece(workflow.Actor.candidat(fresh(sent).candidat), fresh(sent), lettre,
+                           PDF_BYTES, "l.pdf")
+    row = piece_by_code(sent)[lettre.code]
+    assert (row.statut, row.commentaire, row.statut_par) == ("TR", None, None)
+
+
+def test_a_piece_put_back_en_attente_does_not_block_the_next_transmission(world, gestionnaire):
+    sent, lettre = world["sent"], pieces_of(world["formation"])["lettre"]
+    actions.changer_statut_piece(gestionnaire, sent, lettre.id, "AT")
+    actions.changer_statut(gestionnaire, [fresh(sent)], "IN")
+    workflow.transmettre(workflow.Actor.candidat(fresh(sent).candidat), fresh(sent))
+    assert fresh(sent).statut == "RE"
+
+
+def test_the_validated_avis_check_of_a_selection_runs_under_the_lock(
+        world, gestionnaire, make_compte, monkeypatch):
+    """Another user validates an avis after the page was shown: the selection's
+    check sees it (it runs with the rule, on the locked rows)."""
+    from ecandidat.workflow import engine
+    second = transmitted(candidate(make_compte, "deux@example.org", nom="ROUX"),
+                         world["formation"])
+    actions.saisir_avis(gestionnaire, [second], "FA")
+    real = engine.lock_candidatures
+
+    def validated_meanwhile(candidatures):
+        Avis.update(valide=True).where(Avis.candidature == second.id).execute()
+        return real(candidatures)
+    monkeypatch.setattr(engine, "lock_candidatures", validated_meanwhile)
+    selection = actions.candidatures_for(gestionnaire, [world["sent"].id, second.id])
+    with pytest.raises(BulkRefused) as refused:
+        actions.saisir_avis(gestionnaire, selection, "LA")
+    assert [c.id for c, _ in refused.value.rows] == [second.id]
+
+
+def test_forged_motivation_and_huge_rang_are_refused_on_both_databases(world, gestionnaire):
+    world["formation"].liste_complementaire = True
+    world["formation"].save()
+    for kwargs, field in ((dict(type_avis="DE", motivation_id="abc"), "motivation"),
+                          (dict(type_avis="LC", rang=3_000_000_000), "rang")):
+        with pytest.raises(actions.InvalidInput) as error:
+            actions.saisir_avis(gestionnaire, [world["sent"]], **kwargs)
+        assert field in error.value.errors
+    assert not Avis.select().exists()

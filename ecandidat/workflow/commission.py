@@ -16,9 +16,11 @@ from ecandidat.audit import record, snapshot
 from ecandidat.models import (Avis, Candidat, Candidature, CandidatureTag, Commission,
                               CompteCandidat, Formation, MotivationAvis, PieceCandidat, Tag,
                               TypeDecision)
+from ecandidat.workflow.content import freeze_shared_pieces
 from ecandidat.workflow.core import WorkflowError
 from ecandidat.workflow.engine import BulkRefused, run_many
-from ecandidat.workflow.queries import has_validated_avis, last_avis, piece_rows
+from ecandidat.workflow.queries import (WITH_COMMISSION, has_validated_avis, last_avis,
+                                        piece_rows)
 
 # Where each statut du dossier keeps the date the user gives it.
 STATUT_DATE_FIELDS = {"RE": "date_reception", "CO": "date_complet", "IN": "date_incomplet"}
@@ -26,6 +28,7 @@ PIECE_STATUTS = ("VA", "RE", "AT")  # what the commission sets (codes.STATUT_PIE
 AVIS_FIELDS = ("type_avis", "motivation", "rang", "commentaire", "preselection_date",
                "preselection_heure", "preselection_lieu", "valide")
 MAX_SELECTION = 500
+MAX_RANG = 100_000
 
 
 class InvalidInput(WorkflowError):
@@ -69,6 +72,13 @@ def _refuse_where(candidatures, blocked, message):
         raise BulkRefused(rows)
 
 
+def _no_validated_avis(candidature, today):
+    """On a selection (checked under the lock, with the rule): no validated avis yet."""
+    if has_validated_avis(candidature):
+        return [_l("Un avis validé existe déjà sur cette candidature.")]
+    return []
+
+
 # --- Statut du dossier ------------------------------------------------------------------
 
 def _instant(day, today):
@@ -91,7 +101,18 @@ def changer_statut(actor, candidatures, statut, date=None, today=None):
     values = {}
     if statut in STATUT_DATE_FIELDS:
         values[STATUT_DATE_FIELDS[statut]] = _instant(date, today)
-    run_many(f"statut_{statut}", actor, candidatures, today=today, values=values)
+
+    def write(locked):
+        if statut in WITH_COMMISSION and locked.statut not in WITH_COMMISSION:
+            # Received on the candidate's behalf (a paper file, a file sent back
+            # complete): it keeps what it holds now, as a transmission does.
+            freeze_shared_pieces(locked)
+            if locked.date_transmission is None:
+                received = values[STATUT_DATE_FIELDS[statut]]
+                Candidature.update(date_transmission=received).where(
+                    Candidature.id == locked.id).execute()
+                locked.date_transmission = received
+    run_many(f"statut_{statut}", actor, candidatures, write=write, today=today, values=values)
 
 
 # --- Type de traitement -----------------------------------------------------------------
@@ -102,12 +123,10 @@ def changer_type_traitement(actor, candidatures, type_traitement, today=None):
     a validated avis already exists."""
     if type_traitement not in codes.TYPE_TRAITEMENT:
         raise InvalidInput({"type_traitement": _l("Choisissez un type de traitement.")})
-    if len(candidatures) > 1:
-        _refuse_where(candidatures, has_validated_avis,
-                      _l("Un avis validé existe déjà sur cette candidature."))
     run_many(f"type_traitement_{type_traitement}", actor, candidatures, today=today,
              values={"type_traitement": type_traitement,
-                     "type_traitement_valide": type_traitement == "AC"})
+                     "type_traitement_valide": type_traitement == "AC"},
+             checks=(_no_validated_avis,) if len(candidatures) > 1 else ())
 
 
 def valider_type_traitement(actor, candidatures, today=None):
@@ -136,10 +155,15 @@ def changer_statut_piece(actor, candidature, piece_id, statut, commentaire=None,
             "Indiquez au candidat pourquoi la pièce est refusée.")})
 
     def write(locked):
+        # A decision is about what this candidature holds: its own row. A shared
+        # row (used by the candidate's other candidatures, maybe at other
+        # centres) is first copied to it, as at transmission.
+        freeze_shared_pieces(locked)
         row = next((row for piece, row in piece_rows(locked)
                     if str(piece.id) == str(piece_id)), None)
         # A file put back "En attente" by the commission is still there to decide on.
-        if row is None or (row.statut == "AT" and not row.fichier):
+        if (row is None or row.candidature_id != locked.id
+                or (row.statut == "AT" and not row.fichier)):
             raise WorkflowError(_l("Le candidat n'a rien déposé pour cette pièce."))
         before = snapshot(row, ("statut", "commentaire"))
         updated = (PieceCandidat.update(statut=statut, commentaire=commentaire,
@@ -179,8 +203,8 @@ def avis_errors(type_avis, motivation=None, rang=None, formations=()):
     if type_avis == "LC":
         if rang is None:
             errors["rang"] = _l("Le rang est obligatoire pour la liste complémentaire.")
-        elif rang < 1:
-            errors["rang"] = _l("Le rang est un nombre entier à partir de 1.")
+        elif not 1 <= rang <= MAX_RANG:
+            errors["rang"] = _l("Le rang est un nombre entier de 1 à %(max)s.", max=MAX_RANG)
         without = sorted({f.libelle for f in formations if not f.liste_complementaire})
         if without:
             errors["type_avis"] = _l("Pas de liste complémentaire pour : %(formations)s.",
@@ -196,8 +220,11 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
     as a whole where a validated avis exists."""
     motivation = None
     if motivation_id not in (None, ""):
-        motivation = MotivationAvis.get_or_none(MotivationAvis.id == motivation_id,
-                                                MotivationAvis.actif)
+        try:
+            motivation = MotivationAvis.get_or_none(MotivationAvis.id == int(motivation_id),
+                                                    MotivationAvis.actif)
+        except (TypeError, ValueError):
+            motivation = None
         if motivation is None:
             raise InvalidInput({"motivation": _l("Choisissez une motivation de la liste.")})
     errors = avis_errors(type_avis, motivation, rang, [c.formation for c in candidatures])
@@ -207,9 +234,6 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
         _refuse_where(candidatures,
                       lambda c: c.formation.commission.centre_id != motivation.centre_id,
                       _l("Cette motivation n'est pas celle du centre de la formation."))
-    if len(candidatures) > 1:
-        _refuse_where(candidatures, has_validated_avis,
-                      _l("Un avis validé existe déjà sur cette candidature."))
     fields = dict(type_avis=type_avis, motivation=motivation.id if motivation else None,
                   rang=rang if type_avis == "LC" else None,
                   commentaire=(commentaire or "").strip() or None)
@@ -223,7 +247,8 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
             fields, type_decision=_decision(candidature.formation, type_avis)))
     return run_many("saisir_avis", actor, candidatures, write=write, today=today,
                     values={"confirmation": None, "date_confirmation": None,
-                            "confirmation_par": None})
+                            "confirmation_par": None},
+                    checks=(_no_validated_avis,) if len(candidatures) > 1 else ())
 
 
 def _create_avis(actor, candidature, fields):

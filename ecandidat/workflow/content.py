@@ -51,7 +51,9 @@ def deposer_piece(actor, candidature, piece, data, original_name, today=None):
     except storage.UploadError as error:
         raise WorkflowError(error.message) from None
     values = dict(fichier=name, nom_original=storage.safe_download_name(original_name),
-                  type_mime=mime, taille=size, statut="TR")
+                  type_mime=mime, taille=size, statut="TR",
+                  # a new file: the commission's earlier decision and comment no longer apply
+                  commentaire=None, statut_par=None)
     try:
         return _write_piece("deposer_piece", actor, candidature, piece, values, today)
     except BaseException:
@@ -63,7 +65,8 @@ def declarer_non_concerne(actor, candidature, piece, today=None):
     """"Non concerné par cette pièce" for a conditional piece (statut NC)."""
     if not piece.conditionnelle:
         raise WorkflowError(_l("Cette pièce est obligatoire."))
-    values = dict(fichier=None, nom_original=None, type_mime=None, taille=None, statut="NC")
+    values = dict(fichier=None, nom_original=None, type_mime=None, taille=None, statut="NC",
+                  commentaire=None, statut_par=None)
     return _write_piece("non_concerne", actor, candidature, piece, values, today)
 
 

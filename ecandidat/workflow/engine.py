@@ -40,10 +40,12 @@ def run(action, actor, candidature, write=None, today=None, values=None):
     return run_many(action, actor, [candidature], write, today, values)[0]
 
 
-def run_many(action, actor, candidatures, write=None, today=None, values=None):
+def run_many(action, actor, candidatures, write=None, today=None, values=None, checks=()):
     """`run` on several candidatures, all or nothing, in one transaction: every
-    one is locked and checked first; if any is refused, BulkRefused lists them
-    all and nothing is written. Returns the list of what `write` returned."""
+    one is locked and checked first — the Rule, then the call's own `checks`
+    (check(candidature, today) -> [messages]), on the locked state; if any is
+    refused, BulkRefused lists them all and nothing is written. Returns the list
+    of what `write` returned."""
     rule = rule_for(action, actor)
     values = values or {}
     with write_transaction():
@@ -52,6 +54,10 @@ def run_many(action, actor, candidatures, write=None, today=None, values=None):
         for candidature in candidatures:
             try:
                 check(action, actor, candidature, today)
+                for extra in checks:
+                    problems = extra(candidature, today or clock.today())
+                    if problems:
+                        raise WorkflowError(problems[0])
             except WorkflowError as error:
                 refused.append((candidature, error.message))
         if refused:

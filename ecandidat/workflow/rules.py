@@ -81,7 +81,10 @@ def before_date_retour(candidature, today):
 def nothing_missing(candidature, today):
     problems = []
     for piece, row in piece_rows(candidature):
-        if row is None or row.statut not in ("TR", "VA", "NC"):
+        # A file the commission put back "En attente" is still provided.
+        provided = row is not None and (row.statut in ("TR", "VA", "NC")
+                                        or (row.statut == "AT" and row.fichier))
+        if not provided:
             problems.append(_l("Pièce manquante : %(piece)s.", piece=piece.libelle))
     for question, answer in question_rows(candidature):
         if question.obligatoire and (answer is None or answer.statut == "AT"):
