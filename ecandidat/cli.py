@@ -98,19 +98,24 @@ def demo_command():
 @click.option("--email", required=True)
 @click.option("--role", required=True, type=click.Choice(["admin", "gestionnaire", "commission"]))
 @click.option("--scope", "scope", default=None,
-              help="Code du centre (gestionnaire) ou de la commission (membre).")
+              help="Code du centre (gestionnaire) ou des commissions, séparés par des "
+                   "virgules (membre).")
+@click.option("--lecture-seule", is_flag=True, help="Voit, ne modifie rien.")
+@click.option("--president", is_flag=True,
+              help="Membre : préside ses commissions (valide leurs avis).")
 @click.option("--password", default=None,
               help="Généré et affiché s'il est omis ; au moins 12 caractères, difficile à deviner.")
 @click.option("--nom", default="")
 @click.option("--prenom", default="")
-def users_create(email, role, scope, password, nom, prenom):
+def users_create(email, role, scope, lecture_seule, president, password, nom, prenom):
     """Crée un utilisateur de la console."""
     from ecandidat.users import UserError, create_user
 
     try:
         with db.database.connection_context():
             user, password = create_user(email=email, role=role, scope=scope,
-                                         password=password, nom=nom, prenom=prenom)
+                                         password=password, nom=nom, prenom=prenom,
+                                         lecture_seule=lecture_seule, president=president)
     except UserError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Utilisateur créé : {user.email} ({role}) / mot de passe : {password}")

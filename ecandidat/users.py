@@ -64,10 +64,13 @@ def set_scope(user, centre, commissions):
         CommissionMembre.create(user=user, commission=commission_id)
 
 
-def create_user(email, role, scope=None, password=None, nom="", prenom=""):
+def create_user(email, role, scope=None, password=None, nom="", prenom="",
+                lecture_seule=False, president=False):
     """Create a console user in one transaction; returns (user, clear password).
 
-    `scope` is the code of the centre (gestionnaire) or commission (membre)."""
+    `scope` is the code of the centre (gestionnaire) or the code(s) of the
+    commission(s) (membre: one code, several separated by commas, or a list);
+    `president`: the membre presides them; `lecture_seule`: sees, changes nothing."""
     email = email.strip().lower()
     nom = nom or email.split("@")[0]
     if role not in ROLE:
@@ -76,18 +79,26 @@ def create_user(email, role, scope=None, password=None, nom="", prenom=""):
         raise UserError(_("Un utilisateur existe déjà avec l'adresse %(email)s.", email=email),
                         "email")
     centre = Centre.get_or_none(Centre.code == scope) if role == "gestionnaire" else None
-    commissions = ([c for c in [Commission.get_or_none(Commission.code == scope)] if c]
-                   if role == "commission" else [])
+    codes = ([c.strip() for c in scope.split(",")] if isinstance(scope, str)
+             else list(scope or ())) if role == "commission" else []
+    codes = [c for c in codes if c]
+    commissions = list(Commission.select().where(Commission.code.in_(codes))) if codes else []
     if role == "gestionnaire" and centre is None:
         raise UserError(_("Un gestionnaire doit avoir un centre existant (--scope CODE)."))
-    if role == "commission" and not commissions:
-        raise UserError(_("Un membre de commission doit avoir une commission existante "
-                          "(--scope CODE)."))
+    if role == "commission" and (not commissions or len(commissions) != len(set(codes))):
+        unknown = sorted(set(codes) - {c.code for c in commissions})
+        raise UserError(_("Un membre de commission doit avoir des commissions existantes "
+                          "(--scope CODE[,CODE…]) ; inconnue(s) : %(codes)s.",
+                          codes=", ".join(unknown) or "—"))
     password = new_password((nom, prenom, email), password)
     with database.atomic():
         user = User.create(email=email, role=role, nom=nom, prenom=prenom,
-                           password_hash=hash_password(password))
+                           password_hash=hash_password(password),
+                           lecture_seule=bool(lecture_seule))
         set_scope(user, centre, commissions)
+        if president and role == "commission":
+            CommissionMembre.update(president=True).where(
+                CommissionMembre.user == user.id).execute()
     return user, password
 
 

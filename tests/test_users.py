@@ -44,3 +44,21 @@ def test_wrong_password_is_refused_without_detail(app, client):
     assert response.status_code == 200
     assert "Adresse mail ou mot de passe incorrect." in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
+
+
+def test_a_presiding_read_only_membre_of_two_commissions_from_the_command_line(runner):
+    from ecandidat import permissions
+    from factories import open_formation
+    first, second = open_formation("M1AES"), open_formation("M2DM")
+    codes = f"{first.commission.code},{second.commission.code}"
+    result = runner.invoke(args=["users", "create", "--email", "p@example.org", "--role",
+                                 "commission", "--scope", codes, "--president",
+                                 "--lecture-seule"])
+    assert result.exit_code == 0, result.output
+    scope = permissions.scope_of(User.get(User.email == "p@example.org"))
+    both = {first.commission_id, second.commission_id}
+    assert (scope.commissions, scope.presidences, scope.read_only) == (both, both, True)
+    result = runner.invoke(args=["users", "create", "--email", "q@example.org", "--role",
+                                 "commission", "--scope", f"{first.commission.code},NOPE"])
+    assert result.exit_code != 0 and "NOPE" in result.output
+    assert not User.select().where(User.email == "q@example.org").exists()
