@@ -100,6 +100,9 @@ def demo_command():
 @click.option("--scope", "scope", default=None,
               help="Code du centre (gestionnaire) ou des commissions, séparés par des "
                    "virgules (membre).")
+@click.option("--commissions", default=None,
+              help="Gestionnaire : limité à ces commissions de son centre (codes séparés par "
+                   "des virgules) ; toutes sans cette option.")
 @click.option("--lecture-seule", is_flag=True, help="Voit, ne modifie rien.")
 @click.option("--president", is_flag=True,
               help="Membre : préside ses commissions (valide leurs avis).")
@@ -107,7 +110,8 @@ def demo_command():
               help="Généré et affiché s'il est omis ; au moins 12 caractères, difficile à deviner.")
 @click.option("--nom", default="")
 @click.option("--prenom", default="")
-def users_create(email, role, scope, lecture_seule, president, password, nom, prenom):
+def users_create(email, role, scope, commissions, lecture_seule, president, password, nom,
+                 prenom):
     """Crée un utilisateur de la console."""
     from ecandidat.users import UserError, create_user
 
@@ -115,7 +119,8 @@ def users_create(email, role, scope, lecture_seule, president, password, nom, pr
         with db.database.connection_context():
             user, password = create_user(email=email, role=role, scope=scope,
                                          password=password, nom=nom, prenom=prenom,
-                                         lecture_seule=lecture_seule, president=president)
+                                         lecture_seule=lecture_seule, president=president,
+                                         commissions=commissions)
     except UserError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Utilisateur créé : {user.email} ({role}) / mot de passe : {password}")

@@ -8,7 +8,8 @@ outside the scope is treated as if it did not exist (404).
 Who sees which candidatures (`visible_candidatures`); a cancelled candidature is
 in no list yet (eCandidat shows them on a separate "annulées" screen):
 - administrateur: every candidature;
-- gestionnaire de centre: every candidature to a formation of their centre(s),
+- gestionnaire de centre: every candidature to a formation of their centre(s) —
+  of the listed commissions only when their account lists some (GestionnaireCommission) —
   whatever its statut — transmitted or not: the centre follows drafts too (it
   may extend their date de retour, set their type de traitement before they are
   received, ecandidat-domain §3.5 (a));
@@ -36,7 +37,8 @@ which screen); which rows they may change, or point a row at, is this scope.
 from dataclasses import dataclass
 
 from ecandidat.models import (Campagne, Candidature, Centre, Commission, CommissionMembre,
-                              Formation, GestionnaireCentre, StatutDossierParam)
+                              Formation, GestionnaireCentre, GestionnaireCommission,
+                              StatutDossierParam)
 
 # The statuts du dossier commission members may see, unless StatutDossierParam hides one.
 COMMISSION_STATUTS = ("RE", "CO", "IN")
@@ -81,6 +83,10 @@ def scope_of(user):
             GestionnaireCentre.centre).where(GestionnaireCentre.user == user.id))
         commissions = frozenset(c.id for c in Commission.select(Commission.id).where(
             Commission.centre.in_(centres))) if centres else frozenset()
+        listed = frozenset(row.commission_id for row in GestionnaireCommission.select(
+            GestionnaireCommission.commission).where(GestionnaireCommission.user == user.id))
+        if listed:  # limited to the listed commissions (of their centre)
+            commissions &= listed
         return Scope(role="gestionnaire", centres=centres, commissions=commissions,
                      read_only=read_only)
     if user.role == "commission":

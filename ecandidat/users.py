@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from ecandidat.accounts import password_problems
 from ecandidat.codes import ROLE
 from ecandidat.db import database
-from ecandidat.models import Centre, Commission, CommissionMembre, GestionnaireCentre, User
+from ecandidat.models import (Centre, Commission, CommissionMembre, GestionnaireCentre,
+                              GestionnaireCommission, User)
 from ecandidat.security import generate_password, hash_password
 
 
@@ -47,13 +48,19 @@ def check_scope(role, centre, commissions):
     if role == "commission" and not commissions:
         raise UserError(_("Un membre de commission doit être rattaché à au moins une "
                           "commission."), "commissions")
+    if role == "gestionnaire" and any(c.centre_id != centre.id for c in commissions):
+        raise UserError(_("Un gestionnaire ne peut être limité qu'à des commissions de son "
+                          "centre."), "commissions")
 
 
 def set_scope(user, centre, commissions):
     """Replace the user's scope rows with the ones its role needs (call in a transaction)."""
     GestionnaireCentre.delete().where(GestionnaireCentre.user == user._pk).execute()
+    GestionnaireCommission.delete().where(GestionnaireCommission.user == user._pk).execute()
     if user.role == "gestionnaire":
         GestionnaireCentre.create(user=user, centre=centre)
+        for commission in commissions:  # none: every commission of the centre
+            GestionnaireCommission.create(user=user, commission=commission.id)
     wanted = {c.id for c in commissions} if user.role == "commission" else set()
     (CommissionMembre.delete()
      .where(CommissionMembre.user == user._pk, CommissionMembre.commission.not_in(wanted))
@@ -65,12 +72,14 @@ def set_scope(user, centre, commissions):
 
 
 def create_user(email, role, scope=None, password=None, nom="", prenom="",
-                lecture_seule=False, president=False):
+                lecture_seule=False, president=False, commissions=None):
     """Create a console user in one transaction; returns (user, clear password).
 
     `scope` is the code of the centre (gestionnaire) or the code(s) of the
     commission(s) (membre: one code, several separated by commas, or a list);
-    `president`: the membre presides them; `lecture_seule`: sees, changes nothing."""
+    `president`: the membre presides them; `lecture_seule`: sees, changes nothing;
+    `commissions` (gestionnaire): codes of the commissions of the centre they are
+    limited to (none: all of them)."""
     email = email.strip().lower()
     nom = nom or email.split("@")[0]
     if role not in ROLE:
@@ -79,17 +88,18 @@ def create_user(email, role, scope=None, password=None, nom="", prenom="",
         raise UserError(_("Un utilisateur existe déjà avec l'adresse %(email)s.", email=email),
                         "email")
     centre = Centre.get_or_none(Centre.code == scope) if role == "gestionnaire" else None
-    codes = ([c.strip() for c in scope.split(",")] if isinstance(scope, str)
-             else list(scope or ())) if role == "commission" else []
-    codes = [c for c in codes if c]
+    listed = {"commission": scope, "gestionnaire": commissions}.get(role)
+    codes = [c.strip() for c in (listed.split(",") if isinstance(listed, str)
+                                 else list(listed or ())) if c.strip()]
     commissions = list(Commission.select().where(Commission.code.in_(codes))) if codes else []
     if role == "gestionnaire" and centre is None:
         raise UserError(_("Un gestionnaire doit avoir un centre existant (--scope CODE)."))
-    if role == "commission" and (not commissions or len(commissions) != len(set(codes))):
-        unknown = sorted(set(codes) - {c.code for c in commissions})
-        raise UserError(_("Un membre de commission doit avoir des commissions existantes "
-                          "(--scope CODE[,CODE…]) ; inconnue(s) : %(codes)s.",
+    unknown = sorted(set(codes) - {c.code for c in commissions})
+    if (role == "commission" and not commissions) or unknown:
+        raise UserError(_("Commissions inexistantes ou manquantes (--scope CODE[,CODE…] pour "
+                          "un membre, --commissions pour un gestionnaire) : %(codes)s.",
                           codes=", ".join(unknown) or "—"))
+    check_scope(role, centre, commissions)
     password = new_password((nom, prenom, email), password)
     with database.atomic():
         user = User.create(email=email, role=role, nom=nom, prenom=prenom,

@@ -29,7 +29,10 @@ def centre_field():
 
 def commissions_field():
     return SelectMultipleField(_l("Commissions"), choices=[], coerce=int,
-                               description=_l("Pour un membre de commission : ses commissions."))
+                               description=_l("Pour un membre de commission : ses commissions. "
+                                              "Pour un gestionnaire : vide pour toutes les "
+                                              "commissions de son centre, sinon celles "
+                                              "choisies."))
 
 
 def password_field():

@@ -54,6 +54,12 @@ class ValidationForm(ActionForm):
     """An action without input (valider le type de traitement, valider les avis)."""
 
 
+class AvisValidationForm(ValidationForm):
+    """Valider les avis: carries the ids of the avis shown, so that an avis entered
+    meanwhile is not published unseen."""
+    avis = HiddenField()
+
+
 class StatutForm(ActionForm):
     statut = SelectField(
         _l("Statut du dossier"), validate_choice=False,

@@ -71,6 +71,8 @@ def submit(client, slug, candidatures, data, url=None):
     assert page.status_code == 200, page.status_code
     text = page.get_data(as_text=True)
     form = {"csrf_token": token(text), "ids": token(text, "ids"), **data}
+    if 'name="avis" type="hidden"' in text or 'type="hidden" name="avis"' in text:
+        form.setdefault("avis", token(text, "avis"))  # the avis the page showed
     return client.post(action_url(slug, *candidatures, url=url), data=form)
 
 
@@ -187,6 +189,8 @@ def test_each_action_on_a_selection_from_the_list(slug, app, world, second, clie
     page = client.get(location).get_data(as_text=True)
     assert numero(sent) in page and numero(second) in page and "ROUX Jo" in page
     mails_before = len(outbox())
+    if slug == "valider-avis":  # the avis the page showed, as the browser sends them
+        data = dict(data, avis=token(page, "avis"))
     response = client.post(location, data={"csrf_token": token(page),
                                            "ids": f"{sent.id},{second.id}",
                                            "confirmer": "y", **data})
@@ -529,3 +533,18 @@ def test_a_candidature_leaving_the_membre_s_sight_sends_them_to_the_list(app, wo
                       url=f"/admin/candidature/details/?id={sent.id}")
     assert response.headers["Location"].endswith(LIST)
     assert fresh(sent).statut == "AT" and outbox()[-1].code == "STATUT_AT"
+
+
+def test_an_avis_entered_after_the_page_was_shown_is_not_published_unseen(app, world, client):
+    sent = world["sent"]
+    Avis.create(candidature=sent, type_avis="FA")
+    login(app, client, "gestionnaire", DSS)
+    page = client.get(action_url("valider-avis", sent)).get_data(as_text=True)
+    assert "Avis à valider" in page and "Favorable" in page
+    shown = token(page, "avis")
+    Avis.create(candidature=sent, type_avis="DE", commentaire="saisi entre-temps")
+    response = client.post(action_url("valider-avis", sent), data={
+        "csrf_token": token(page), "ids": token(page, "ids"), "avis": shown, "confirmer": "y"})
+    assert response.status_code == 200
+    assert "vérifiez-le avant de le valider" in flashes(response.get_data(as_text=True))
+    assert not Avis.select().where(Avis.valide).exists() and not outbox("AVIS_DEFAVORABLE")

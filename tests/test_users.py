@@ -62,3 +62,39 @@ def test_a_presiding_read_only_membre_of_two_commissions_from_the_command_line(r
                                  "commission", "--scope", f"{first.commission.code},NOPE"])
     assert result.exit_code != 0 and "NOPE" in result.output
     assert not User.select().where(User.email == "q@example.org").exists()
+
+
+def test_a_gestionnaire_limited_to_listed_commissions_sees_only_those(runner, client):
+    """eCandidat's gestionnaire without "toutes les commissions": the listed ones
+    only, chosen among their centre's (command line and console)."""
+    from ecandidat import permissions
+    from ecandidat.models import Candidature, Commission
+    from factories import open_formation
+    from test_console import console_login, flashes
+    first, second = open_formation("M1AES"), open_formation("M2DM")
+    ailleurs = open_formation("LLCE", centre=Centre.create(code="LET", libelle="UFR Lettres"))
+    result = runner.invoke(args=["users", "create", "--email", "g@example.org", "--role",
+                                 "gestionnaire", "--scope", "DSS", "--commissions",
+                                 first.commission.code])
+    assert result.exit_code == 0, result.output
+    scope = permissions.scope_of(User.get(User.email == "g@example.org"))
+    assert scope.commissions == {first.commission_id}
+    assert not permissions.sees(scope, Candidature(formation=second))
+    result = runner.invoke(args=["users", "create", "--email", "h@example.org", "--role",
+                                 "gestionnaire", "--scope", "DSS", "--commissions",
+                                 ailleurs.commission.code])
+    assert result.exit_code != 0 and "de son centre" in result.output
+    # Without a list: every commission of the centre.
+    create_user("tous@example.org", "gestionnaire", scope="DSS", password="une phrase de passe solide")
+    assert permissions.scope_of(User.get(User.email == "tous@example.org")).commissions == {
+        first.commission_id, second.commission_id}
+    # The console refuses a commission of another centre next to the field.
+    console_login(client)
+    user = User.get(User.email == "g@example.org")
+    response = client.post(f"/admin/user/edit/?id={user.id}", data={
+        "email": user.email, "nom": user.nom, "prenom": "G", "role": "gestionnaire",
+        "actif": "y", "scope_centre": str(Centre.get(Centre.code == "DSS").id),
+        "scope_commissions": [str(ailleurs.commission_id)]})
+    assert "de son centre" in flashes(response.get_data(as_text=True))
+    assert permissions.scope_of(User.get_by_id(user.id)).commissions == {first.commission_id}
+    assert Commission.select().count() == 3

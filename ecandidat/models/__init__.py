@@ -8,6 +8,7 @@ from ecandidat.models.candidate import (Candidat, CandidatBac, CandidatBacSpecia
                                         CursusExterne, CursusInterne, ExperiencePro, Stage)
 from ecandidat.models.catalog import (Adresse, Campagne, Centre, Commission, CommissionMembre,
                                       Formation, FormationDateError, GestionnaireCentre,
+                                      GestionnaireCommission,
                                       MotivationAvis, PieceJustificative, Question,
                                       StatutDossierParam, Tag, TypeDecision, TypeDiplome)
 from ecandidat.models.mail import MailTemplate, OutboxMail

@@ -118,6 +118,16 @@ class GestionnaireCentre(BaseModel):
         indexes = ((("centre", "user"), True),)
 
 
+class GestionnaireCommission(BaseModel):
+    """A gestionnaire limited to some commissions of their centre (eCandidat's
+    gestionnaire without tem_all_comm). Without a row: every commission of the centre."""
+    user = ForeignKeyField(User, backref="commissions_gerees", on_delete="CASCADE")
+    commission = ForeignKeyField(Commission, backref="gestionnaires", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "commission"), True),)
+
+
 class TypeDecision(BaseModel):
     """A decision a commission may give (eCandidat's "types de décision"): the
     type d'avis it records, its label, and whether it is final. A formation names
@@ -325,4 +335,5 @@ class MotivationAvis(BaseModel):
 
 
 MODELS = [Campagne, Adresse, Centre, Commission, CommissionMembre, GestionnaireCentre,
+          GestionnaireCommission,
           TypeDecision, StatutDossierParam, Tag, TypeDiplome, Formation, PieceJustificative, Question, MotivationAvis]

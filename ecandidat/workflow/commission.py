@@ -260,11 +260,25 @@ def _create_avis(actor, candidature, fields):
     return avis
 
 
-def valider_avis(actor, candidatures, today=None):
+def valider_avis(actor, candidatures, today=None, expected=None):
     """Publish the last avis of each candidature: the candidate sees it and gets
-    the mail of its type (rules table)."""
+    the mail of its type (rules table). `expected`: the ids of the avis the user
+    was shown ("1,2" or a list); if another avis was entered since, nothing is
+    validated (nobody publishes an avis they have not seen)."""
+    if expected is not None:
+        try:
+            expected = {int(i) for i in (expected.split(",") if isinstance(expected, str)
+                                         else expected) if str(i).strip()}
+        except (TypeError, ValueError):
+            raise WorkflowError(_l("La sélection est invalide.")) from None
+
     def write(candidature):
         avis = last_avis(candidature)
+        if expected is not None and avis.id not in expected:
+            raise WorkflowError(_l(
+                "Un nouvel avis a été saisi sur le dossier %(numero)s depuis l'affichage de "
+                "cette page : vérifiez-le avant de le valider. Rien n'a été validé.",
+                numero=candidature.candidat.compte.numero_dossier))
         now = clock.now()
         updated = (Avis.update(valide=True, valide_par=actor.id, valide_le=now)
                    .where(Avis.id == avis.id, ~Avis.valide).execute())

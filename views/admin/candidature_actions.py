@@ -79,8 +79,9 @@ ACTIONS = {action.slug: action for action in (
                               "candidats ne les voient pas encore).", n),
            help=_l("Chaque avis saisi s'ajoute à l'historique ; le dernier compte. Le "
                    "candidat ne le voit qu'une fois validé.")),
-    Action("valider-avis", _l("Valider les avis"), forms.ValidationForm, ("valider_avis",),
-           lambda actor, selection, form: commission.valider_avis(actor, selection),
+    Action("valider-avis", _l("Valider les avis"), forms.AvisValidationForm, ("valider_avis",),
+           lambda actor, selection, form: commission.valider_avis(
+               actor, selection, expected=form.avis.data or ""),
            lambda n: ngettext("Avis validé pour %(num)s candidature : le candidat le voit et "
                               "en reçoit le mail.",
                               "Avis validés pour %(num)s candidatures : les candidats les "
@@ -165,6 +166,9 @@ def fill_form(action, form, selection, today, first_display):
             form.preselection_date.data = formation.preselection_date
             form.preselection_heure.data = formation.preselection_heure
             form.preselection_lieu.data = formation.preselection_lieu
+    elif first_display and isinstance(form, forms.AvisValidationForm):
+        shown = workflow.last_avis_by_candidature([c.id for c in selection])
+        form.avis.data = ",".join(str(avis.id) for avis in shown.values())
     elif first_display and isinstance(form, forms.StatutForm):
         form.date.data = today
     elif first_display and single and isinstance(form, forms.TypeTraitementForm):

@@ -223,8 +223,11 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
             else:
                 flash(spec.done(len(selection)), "success")
                 return redirect(self._back(selection, after_change=True))
+        last_avis = (workflow.last_avis_by_candidature([c.id for c in selection])
+                     if slug == "valider-avis" else None)
         return self.render("admin/candidature/action.html", spec=spec, form=form, codes=codes,
                            selection=selection, blocked=blocked, return_url=back,
+                           last_avis=last_avis,
                            action_url=url_for(".action_page", slug=slug, url=back))
 
     def _back(self, selection, after_change=False):

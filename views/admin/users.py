@@ -11,7 +11,8 @@ from wtforms.validators import Email, Length
 
 from ecandidat.accounts import normalise_email
 from ecandidat.codes import ROLE
-from ecandidat.models import Centre, Commission, CommissionMembre, GestionnaireCentre, User
+from ecandidat.models import (Centre, Commission, CommissionMembre, GestionnaireCentre,
+                              GestionnaireCommission, User)
 from ecandidat.users import UserError, apply_password, check_scope, new_password, set_scope
 from forms.console import centre_field, commissions_field, password_field
 from views.admin.base import ConsoleModelView, console_user
@@ -62,7 +63,8 @@ class UserView(ConsoleModelView):
         centre = GestionnaireCentre.get_or_none(GestionnaireCentre.user == id)
         form.scope_centre.data = centre.centre_id if centre else None
         form.scope_commissions.data = [m.commission_id for m in CommissionMembre.select().where(
-            CommissionMembre.user == id)]
+            CommissionMembre.user == id)] + [g.commission_id for g in GestionnaireCommission
+                                             .select().where(GestionnaireCommission.user == id)]
 
     def on_model_change(self, form, model, is_created):
         try:
