@@ -360,3 +360,25 @@ def test_forged_motivation_and_huge_rang_are_refused_on_both_databases(world, ge
             actions.saisir_avis(gestionnaire, [world["sent"]], **kwargs)
         assert field in error.value.errors
     assert not Avis.select().exists()
+
+
+def test_a_paper_file_s_pieces_are_recorded_as_they_arrive_by_post(world, make_compte,
+                                                                   client):
+    from factories import open_formation, pieces
+    from test_console import console_login
+    papier = open_formation("ORTHO", demat=False)
+    gestionnaire = actor("gestionnaire", "DSS")  # its scope includes the new commission
+    lettre = pieces(papier)["lettre"]
+    candidat = candidate(make_compte, "papier@example.org", nom="POSTE")
+    candidature = workflow.candidater(workflow.Actor.candidat(candidat), candidat, papier)
+    actions.changer_statut(gestionnaire, [fresh(candidature)], "RE")
+    actions.changer_statut_piece(gestionnaire, fresh(candidature), lettre.id, "VA")
+    actions.changer_statut_piece(gestionnaire, fresh(candidature), lettre.id, "RE",
+                                 "Non signée")
+    row = piece_by_code(candidature)[lettre.code]
+    assert (row.statut, row.commentaire, row.fichier) == ("RE", "Non signée", None)
+    assert PieceCandidat.select().where(PieceCandidat.candidature == candidature.id).count() == 1
+    console_login(client, role="gestionnaire", email="g2@example.org", scope="DSS")
+    page = client.get(f"/admin/candidature/details/?id={candidature.id}").get_data(as_text=True)
+    identite = pieces_of(world["formation"])["identite"]
+    assert f'piece-{identite.id}-statut' in page  # every asked piece has its form

@@ -159,11 +159,15 @@ def changer_statut_piece(actor, candidature, piece_id, statut, commentaire=None,
         # row (used by the candidate's other candidatures, maybe at other
         # centres) is first copied to it, as at transmission.
         freeze_shared_pieces(locked)
-        row = next((row for piece, row in piece_rows(locked)
-                    if str(piece.id) == str(piece_id)), None)
+        piece, row = next(((piece, row) for piece, row in piece_rows(locked)
+                           if str(piece.id) == str(piece_id)), (None, None))
+        if piece is not None and row is None and not locked.formation.demat:
+            # A paper file: the commission records what arrived by post.
+            row = PieceCandidat.create(candidat=locked.candidat_id, candidature=locked.id,
+                                       piece=piece.id, statut="AT")
         # A file put back "En attente" by the commission is still there to decide on.
         if (row is None or row.candidature_id != locked.id
-                or (row.statut == "AT" and not row.fichier)):
+                or (locked.formation.demat and row.statut == "AT" and not row.fichier)):
             raise WorkflowError(_l("Le candidat n'a rien déposé pour cette pièce."))
         before = snapshot(row, ("statut", "commentaire"))
         updated = (PieceCandidat.update(statut=statut, commentaire=commentaire,

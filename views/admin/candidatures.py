@@ -263,15 +263,18 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         piece_forms = {}
         if not allowed["statut_piece"]:
             for piece, row in context["pieces"]:
-                if row is None or (row.statut == "AT" and not row.fichier):
+                # Dématérialisé: what the candidate provided; papier: every piece
+                # asked (the commission records what arrived by post).
+                if candidature.formation.demat and (
+                        row is None or (row.statut == "AT" and not row.fichier)):
                     continue
                 if piece_form and piece_form[0] == piece.id:
                     piece_forms[piece.id] = piece_form[1]
                 else:
                     piece_forms[piece.id] = PieceStatutForm(
                         formdata=None, prefix=f"piece-{piece.id}",
-                        statut=row.statut if row.statut in ("VA", "RE", "AT") else "",
-                        commentaire=row.commentaire)
+                        statut=row.statut if row and row.statut in ("VA", "RE", "AT") else "",
+                        commentaire=row.commentaire if row else None)
         if bloc_form is None and not allowed["bloc_notes"]:
             bloc_form = BlocNotesForm(formdata=None, bloc_notes=candidature.bloc_notes)
         return self.render(
