@@ -110,8 +110,27 @@ def check(code, sujet, corps):
     return errors
 
 
-def preview(code, sujet, corps):
-    """(sujet, corps) rendered with the sample values, as the sandbox renders mails.
+def sample_candidature(code):
+    """The candidature a preview of `code` is rendered on: the latest live one
+    (with an avis for a decision mail), or None (sample values then)."""
+    from ecandidat.models import Avis, Candidature
+    if "formation" not in VARIABLES.get(code, ()):
+        return None
+    query = Candidature.select().where(Candidature.date_annulation.is_null())
+    if code.startswith("AVIS_"):
+        query = query.where(Candidature.id.in_(Avis.select(Avis.candidature)))
+    return query.order_by(Candidature.id.desc()).first()
+
+
+def preview(code, sujet, corps, candidature=None):
+    """(sujet, corps) rendered as the sandbox renders mails: on `candidature`'s
+    values when given (sample values for what it lacks), else on sample values.
 
     Raises MailTemplateError when the template cannot be rendered."""
-    return render(sujet or "", corps or "", samples_for(code))
+    variables = samples_for(code)
+    if candidature is not None:
+        from ecandidat.workflow.engine import mail_variables
+        variables.update({name: value for name, value in
+                          mail_variables(code, candidature).items()
+                          if name in variables and value not in (None, "")})
+    return render(sujet or "", corps or "", variables)

@@ -110,3 +110,21 @@ def test_the_code_is_not_editable_and_templates_are_not_created_or_deleted(app, 
                                                   "corps": "x"})
     client.post("/admin/mailtemplate/delete/", data={"id": template.id})
     assert MailTemplate.select().count() == count
+
+
+def test_the_preview_renders_on_the_latest_candidature_when_there_is_one(app, client,
+                                                                          template, make_compte):
+    from ecandidat import workflow
+    from factories import complete_candidat, open_formation
+    compte, _ = make_compte(email="vrai@example.org", nom="VRAI", prenom="Lou")
+    candidat = complete_candidat(compte)
+    formation = open_formation("M1AES")
+    workflow.candidater(workflow.Actor.candidat(candidat), candidat, formation)
+    page = page_text(client, f"/admin/mailtemplate/edit/?id={template.id}")
+    assert f"Aperçu sur la candidature du dossier {compte.numero_dossier}" in page
+    assert "Formation M1AES" in page and "Lou" in page
+    # A decision mail needs an avis: without one, sample values.
+    ensure_templates()
+    favorable = MailTemplate.get(MailTemplate.code == "AVIS_FAVORABLE")
+    assert "Aperçu avec des valeurs d'exemple" in page_text(
+        client, f"/admin/mailtemplate/edit/?id={favorable.id}")

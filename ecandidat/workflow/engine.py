@@ -126,14 +126,20 @@ def _avis_vars(candidature):
         preselection_lieu=avis.preselection_lieu or candidature.formation.preselection_lieu or "")
 
 
+def mail_variables(code, candidature):
+    """The variables a candidate's mail of `code` gets for this candidature."""
+    variables = _candidate_vars(candidature)
+    if code.startswith("AVIS_") or code == "TYPE_TRAIT_AD":
+        variables.update(_avis_vars(candidature))
+    return variables
+
+
 def send(mail, candidature):
     """Queue `mail` (a rules.Mail) to the candidate, or to the commission when it
     asked for this kind of alert."""
     if mail.alert is None:
-        variables = _candidate_vars(candidature)
-        if mail.code.startswith("AVIS_") or mail.code == "TYPE_TRAIT_AD":
-            variables.update(_avis_vars(candidature))
-        queue_mail(mail.code, candidature.candidat.compte.email, variables)
+        queue_mail(mail.code, candidature.candidat.compte.email,
+                   mail_variables(mail.code, candidature))
         return
     commission = candidature.formation.commission
     to = commission.mail_alerte or commission.mail

@@ -39,17 +39,20 @@ class MailTemplateView(ConsoleModelView):
 
 
 def preview_context(code, form):
-    """Variables of the code and the text of the form rendered with sample values
-    (or the reason it cannot be)."""
+    """Variables of the code and the text of the form rendered on a sample
+    candidature — the latest one, else sample values — (or the reason it cannot be)."""
     context = {"variables": [(name, mail_templates.DESCRIPTIONS[name][0])
                              for name in mail_templates.variables_for(code)],
-               "preview": None, "preview_errors": []}
+               "preview": None, "preview_errors": [], "preview_numero": None}
     errors = mail_templates.check(code, form.sujet.data, form.corps.data)
     if errors:
         context["preview_errors"] = [m for messages in errors.values() for m in messages]
         return context
+    candidature = mail_templates.sample_candidature(code)
+    context["preview_numero"] = candidature.candidat.compte.numero_dossier if candidature else None
     try:
-        context["preview"] = mail_templates.preview(code, form.sujet.data, form.corps.data)
+        context["preview"] = mail_templates.preview(code, form.sujet.data, form.corps.data,
+                                                    candidature)
     except MailTemplateError as error:
         context["preview_errors"] = [str(error)]
     return context
