@@ -382,3 +382,31 @@ def test_a_paper_file_s_pieces_are_recorded_as_they_arrive_by_post(world, make_c
     page = client.get(f"/admin/candidature/details/?id={candidature.id}").get_data(as_text=True)
     identite = pieces_of(world["formation"])["identite"]
     assert f'piece-{identite.id}-statut' in page  # every asked piece has its form
+
+
+def test_the_candidate_reads_the_published_decision_with_its_motif_and_comment(
+        world, gestionnaire, client):
+    """Before validation: "En attente". After: the decision, its motif, and the
+    commission's comment unless the commission keeps it to itself."""
+    from conftest import sign_in
+    sent = world["sent"]
+    motif = MotivationAvis.create(code="CAP", libelle="Capacité d'accueil atteinte")
+    actions.saisir_avis(gestionnaire, [sent], "DE", motivation_id=motif.id,
+                        commentaire="Dossier solide, places limitées")
+    sign_in(client, fresh(sent).candidat.compte)
+    page = client.get(f"/candidatures/{sent.id}").get_data(as_text=True)
+    assert "Capacité" not in page and "places limitées" not in page
+    actions.valider_avis(gestionnaire, [fresh(sent)])
+    page = client.get(f"/candidatures/{sent.id}").get_data(as_text=True)
+    assert "Défavorable" in page and "Capacité d&#39;accueil atteinte" in page
+    assert "Dossier solide, places limitées" in page
+    assert "places limitées" in outbox("AVIS_DEFAVORABLE")[-1].corps_texte
+    commission = world["formation"].commission
+    commission.afficher_commentaire = False
+    commission.save()
+    actions.saisir_avis(gestionnaire, [fresh(sent)], "DE", motivation_id=motif.id,
+                        commentaire="Note interne")
+    actions.valider_avis(gestionnaire, [fresh(sent)])
+    page = client.get(f"/candidatures/{sent.id}").get_data(as_text=True)
+    assert "Note interne" not in page
+    assert "Note interne" not in outbox("AVIS_DEFAVORABLE")[-1].corps_texte

@@ -86,6 +86,7 @@ def detail(candidature_id):
         commission=formation.commission, codes=codes,
         pieces=workflow.piece_rows(candidature), questions=workflow.question_rows(candidature),
         decision=codes.TYPE_AVIS.label(avis.type_avis) if avis else codes.AVIS_EN_ATTENTE,
+        avis=avis,
         date_retour=workflow.date_retour(candidature),
         date_confirmation=workflow.date_confirmation(candidature, avis),
         refusals=workflow.refusals_by_action(candidate_actor(), candidature),

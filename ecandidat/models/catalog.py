@@ -91,6 +91,8 @@ class Commission(BaseModel):
     commentaire_retour = TextField(null=True)
     lettre_editable = BooleanField(default=True)
     lettre_par_mail = BooleanField(default=False)
+    # The commission's comment on an avis is shown to the candidate (page and mail).
+    afficher_commentaire = BooleanField(default=True)
     alerte_transmission = BooleanField(default=True)
     alerte_annulation = BooleanField(default=True)
     alerte_desistement = BooleanField(default=True)

@@ -115,8 +115,9 @@ def _avis_vars(candidature):
         return {}
     deadline = date_confirmation(candidature, avis)
     day = avis.preselection_date or candidature.formation.preselection_date
+    shown = candidature.formation.commission.afficher_commentaire
     return dict(
-        commentaire=avis.commentaire or "",
+        commentaire=(avis.commentaire or "") if shown else "",
         motivation=avis.motivation.libelle if avis.motivation_id else "",
         rang=avis.rang if avis.rang is not None else "",
         date_confirmation=format_date(deadline, "d MMMM yyyy") if deadline else "",

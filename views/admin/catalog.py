@@ -160,6 +160,7 @@ class CommissionView(SetupView):
     column_details_list = ("code", "libelle", "centre", "actif", "membres", "adresse", "mail",
                            "telephone", "url", "signataire", "signature_fichier",
                            "commentaire_retour", "lettre_editable", "lettre_par_mail",
+                           "afficher_commentaire",
                            "alerte_transmission", "alerte_annulation", "alerte_desistement",
                            "alerte_liste_principale", "mail_alerte")
     column_searchable_list = ("code", "libelle")
@@ -168,6 +169,7 @@ class CommissionView(SetupView):
                          "signature_fichier": _signature}
     form_columns = ("code", "libelle", "centre", "actif", "mail", "telephone", "url",
                     "signataire", "commentaire_retour", "lettre_editable", "lettre_par_mail",
+                    "afficher_commentaire",
                     "alerte_transmission", "alerte_annulation", "alerte_desistement",
                     "alerte_liste_principale", "mail_alerte")
     form_args = {"mail": {"validators": OPTIONAL_MAIL},

@@ -48,6 +48,7 @@ LABELS = {
     "commentaire_retour": _l("Instructions de retour du dossier"),
     "lettre_editable": _l("Lettres téléchargeables par le candidat"),
     "lettre_par_mail": _l("Lettres jointes aux mails"),
+    "afficher_commentaire": _l("Commentaire de l'avis montré au candidat"),
     "alerte_transmission": _l("Alerte à chaque transmission"),
     "alerte_annulation": _l("Alerte à chaque annulation"),
     "alerte_desistement": _l("Alerte à chaque désistement"),
