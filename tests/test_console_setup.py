@@ -595,10 +595,19 @@ def test_a_gestionnaire_sets_members_president_and_address(world, gestionnaire):
     commission = world["m1"].commission
     alix, _ = create_user("alix@example.org", "commission", scope=commission.code,
                           password=STRONG)
-    noe, _ = create_user("noe@example.org", "commission", scope="COM-LLCE", password=STRONG)
+    # Offered: membres of the centre's commissions and membres of none yet; not those
+    # of another centre (their names and addresses are not the gestionnaire's).
+    ailleurs, _ = create_user("ailleurs@example.org", "commission", scope="COM-LLCE",
+                              password=STRONG)
+    noe, _ = create_user("noe@example.org", "commission", scope=commission.code,
+                         password=STRONG)
+    CommissionMembre.delete().where(CommissionMembre.user == noe.id).execute()
     url = f"/admin/commission/edit/?id={commission.id}"
     page = page_text(gestionnaire, url)
     assert form_values(page)["membres"] == [str(alix.id)]
+    assert "noe@example.org" in page and "ailleurs@example.org" not in page
+    response = edit(gestionnaire, url, {"membres": [str(alix.id), str(ailleurs.id)]})
+    assert field_error(response.get_data(as_text=True), "membres")
     assert form_values(page)["adresse_ligne1"] == "2 rue Jean Carbonnier"
     response = edit(gestionnaire, url, {
         "membres": [str(alix.id), str(noe.id)], "presidents": [str(noe.id)],

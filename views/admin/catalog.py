@@ -144,9 +144,17 @@ def _signature(view, context, model, name):
         url=url, alt=_("Image de signature"), link=_("Télécharger l'image de signature"))
 
 
-def _member_choices():
-    return [(u.id, f"{u.prenom} {u.nom} <{u.email}>") for u in User.select().where(
-        User.role == "commission", User.actif).order_by(User.nom, User.prenom)]
+def _member_choices(scope):
+    """The membres de commission a user may put in a commission: every one for an
+    administrator; for a gestionnaire, those already in a commission of their
+    scope and those in none yet (not the membres of other centres)."""
+    query = User.select().where(User.role == "commission", User.actif)
+    if not scope.all:
+        in_any = CommissionMembre.select(CommissionMembre.user)
+        in_scope = in_any.where(CommissionMembre.commission.in_(sorted(scope.commissions) or [0]))
+        query = query.where(User.id.in_(in_scope) | User.id.not_in(in_any))
+    return [(u.id, f"{u.prenom} {u.nom} <{u.email}>")
+            for u in query.order_by(User.nom, User.prenom)]
 
 
 def _pays_choices():
@@ -200,7 +208,7 @@ class CommissionView(SetupView):
 
     def adapt_form(self, form, obj):
         form = super().adapt_form(form, obj)
-        form.membres.choices = form.presidents.choices = _member_choices()
+        form.membres.choices = form.presidents.choices = _member_choices(current_scope())
         form.adresse_pays.choices = _pays_choices()
         if obj is not None and obj.signature_fichier:
             form.signature_upload.description = Markup(
