@@ -123,17 +123,22 @@ def _none(query, model):
     return query.where(model.id.is_null())
 
 
-def visible_candidatures(scope, query):
+def visible_candidatures(scope, query, formation_joined=False):
     """`query` (a select on Candidature) narrowed to the candidatures `scope` sees;
-    see the module's docstring for who sees what."""
+    see the module's docstring for who sees what. `formation_joined`: the query
+    already joins Formation, and filtering on its commission lets the database
+    walk the candidatures once (5 to 7 times faster at 100,000 on SQLite than the
+    IN (sub-select) needed otherwise, tools/bench_console)."""
     query = query.where(Candidature.date_annulation.is_null())
     if scope.all:
         return query
     if not scope.commissions:
         return _none(query, Candidature)
-    formations = Formation.select(Formation.id).where(
-        Formation.commission.in_(sorted(scope.commissions)))
-    query = query.where(Candidature.formation.in_(formations))
+    if formation_joined:
+        query = query.where(Formation.commission.in_(sorted(scope.commissions)))
+    else:
+        query = query.where(Candidature.formation.in_(Formation.select(Formation.id).where(
+            Formation.commission.in_(sorted(scope.commissions)))))
     if scope.transmitted_only:
         query = query.where(Candidature.statut.in_(scope.statuts or ("",)),
                             Candidature.campagne == scope.campagne

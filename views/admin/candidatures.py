@@ -90,7 +90,8 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
     # --- scope -------------------------------------------------------------------------
 
     def get_query(self):
-        return permissions.visible_candidatures(current_scope(), self._joined_query())
+        return permissions.visible_candidatures(current_scope(), self._joined_query(),
+                                                formation_joined=True)
 
     @staticmethod
     def _joined_query():
