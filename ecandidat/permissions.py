@@ -79,14 +79,15 @@ def scope_of(user):
     if user.role == "admin":
         return Scope(role="admin", all=True, read_only=read_only)
     if user.role == "gestionnaire":
-        centres = frozenset(row.centre_id for row in GestionnaireCentre.select(
-            GestionnaireCentre.centre).where(GestionnaireCentre.user == user.id))
+        rows = list(GestionnaireCentre.select(GestionnaireCentre.centre,
+                                              GestionnaireCentre.toutes_commissions)
+                    .where(GestionnaireCentre.user == user.id))
+        centres = frozenset(row.centre_id for row in rows)
         commissions = frozenset(c.id for c in Commission.select(Commission.id).where(
             Commission.centre.in_(centres))) if centres else frozenset()
-        listed = frozenset(row.commission_id for row in GestionnaireCommission.select(
-            GestionnaireCommission.commission).where(GestionnaireCommission.user == user.id))
-        if listed:  # limited to the listed commissions (of their centre)
-            commissions &= listed
+        if any(not row.toutes_commissions for row in rows):  # the listed ones only
+            commissions &= frozenset(row.commission_id for row in GestionnaireCommission.select(
+                GestionnaireCommission.commission).where(GestionnaireCommission.user == user.id))
         return Scope(role="gestionnaire", centres=centres, commissions=commissions,
                      read_only=read_only)
     if user.role == "commission":

@@ -58,7 +58,7 @@ def set_scope(user, centre, commissions):
     GestionnaireCentre.delete().where(GestionnaireCentre.user == user._pk).execute()
     GestionnaireCommission.delete().where(GestionnaireCommission.user == user._pk).execute()
     if user.role == "gestionnaire":
-        GestionnaireCentre.create(user=user, centre=centre)
+        GestionnaireCentre.create(user=user, centre=centre, toutes_commissions=not commissions)
         for commission in commissions:  # none: every commission of the centre
             GestionnaireCommission.create(user=user, commission=commission.id)
     wanted = {c.id for c in commissions} if user.role == "commission" else set()

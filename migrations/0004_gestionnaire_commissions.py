@@ -1,5 +1,6 @@
 """A gestionnaire de centre may be limited to some commissions of their centre
-(gestionnaire_commission; no row: every commission of the centre, as before).
+(gestionnaire_centre.toutes_commissions off, the commissions in gestionnaire_commission;
+on, as before: every commission of the centre).
 A commission says whether candidates read its comment on an avis
 (commission.afficher_commentaire, on by default)."""
 from peewee import *
@@ -26,9 +27,12 @@ def up(migrator, db):
 
     db.create_tables([GestionnaireCommission])
     migrator.migrate(migrator.add_column('commission', 'afficher_commentaire',
+                                         BooleanField(default=True)),
+                     migrator.add_column('gestionnaire_centre', 'toutes_commissions',
                                          BooleanField(default=True)))
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_column('commission', 'afficher_commentaire'))
+    migrator.migrate(migrator.drop_column('commission', 'afficher_commentaire'),
+                     migrator.drop_column('gestionnaire_centre', 'toutes_commissions'))
     db.execute_sql('DROP TABLE "gestionnaire_commission"')

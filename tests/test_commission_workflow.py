@@ -410,3 +410,15 @@ def test_the_candidate_reads_the_published_decision_with_its_motif_and_comment(
     page = client.get(f"/candidatures/{sent.id}").get_data(as_text=True)
     assert "Note interne" not in page
     assert "Note interne" not in outbox("AVIS_DEFAVORABLE")[-1].corps_texte
+
+
+def test_a_decision_copies_only_the_decided_piece(world, gestionnaire):
+    """In Incomplet the candidature follows the candidate's shared rows; deciding on
+    one piece gives it its own copy of that piece only."""
+    sent = world["sent"]
+    asked = pieces_of(world["formation"])
+    actions.changer_statut(gestionnaire, [fresh(sent)], "IN")
+    me = workflow.Actor.candidat(fresh(sent).candidat)
+    workflow.deposer_piece(me, fresh(sent), asked["identite"], PNG_BYTES, "id2.png")
+    actions.changer_statut_piece(gestionnaire, fresh(sent), asked["lettre"].id, "RE", "Signez")
+    assert piece_by_code(sent)["ID"].candidature_id is None  # still the shared row

@@ -548,3 +548,21 @@ def test_an_avis_entered_after_the_page_was_shown_is_not_published_unseen(app, w
     assert response.status_code == 200
     assert "vérifiez-le avant de le valider" in flashes(response.get_data(as_text=True))
     assert not Avis.select().where(Avis.valide).exists() and not outbox("AVIS_DEFAVORABLE")
+
+
+def test_after_a_newer_avis_refused_the_page_shows_and_validates_it(app, world, client):
+    sent = world["sent"]
+    Avis.create(candidature=sent, type_avis="FA")
+    login(app, client, "gestionnaire", DSS)
+    page = client.get(action_url("valider-avis", sent)).get_data(as_text=True)
+    Avis.create(candidature=sent, type_avis="LA")
+    response = client.post(action_url("valider-avis", sent), data={
+        "csrf_token": token(page), "ids": token(page, "ids"), "avis": token(page, "avis"),
+        "confirmer": "y"})
+    page = response.get_data(as_text=True)
+    assert "vérifiez-le" in flashes(page) and "Liste d'attente" in html.unescape(page)
+    response = client.post(action_url("valider-avis", sent), data={
+        "csrf_token": token(page), "ids": token(page, "ids"), "avis": token(page, "avis"),
+        "confirmer": "y"})
+    assert response.status_code == 302
+    assert [a.type_avis for a in Avis.select().where(Avis.valide)] == ["LA"]

@@ -98,3 +98,17 @@ def test_a_gestionnaire_limited_to_listed_commissions_sees_only_those(runner, cl
     assert "de son centre" in flashes(response.get_data(as_text=True))
     assert permissions.scope_of(User.get_by_id(user.id)).commissions == {first.commission_id}
     assert Commission.select().count() == 3
+
+
+def test_deleting_the_listed_commission_never_widens_a_limited_gestionnaire(app):
+    from ecandidat import permissions
+    from ecandidat.models import Commission
+    from factories import open_formation
+    first = open_formation("M1AES")
+    vide = Commission.create(code="VIDE", libelle="Vide", centre=first.commission.centre)
+    create_user("g@example.org", "gestionnaire", scope="DSS", commissions="VIDE",
+                password="une phrase de passe solide")
+    user = User.get(User.email == "g@example.org")
+    assert permissions.scope_of(user).commissions == {vide.id}
+    vide.delete_instance(recursive=True)
+    assert permissions.scope_of(user).commissions == frozenset()

@@ -1,7 +1,10 @@
 """The console's Candidatures list at 1,000 and at 100,000 candidatures (issue 8 §3).
 
     .venv/bin/python -m tools.bench_console                  # SQLite, temporary files
-    DATABASE_URL=postgresql://…/empty_db .venv/bin/python -m tools.bench_console
+    BENCH_DATABASE_URL=postgresql://…/empty_db .venv/bin/python -m tools.bench_console
+
+A PostgreSQL database given must be empty (the bench refuses one with tables): it
+is emptied again before the second size.
 
 For each size, a fresh database gets 20 formations in 2 centres and N transmitted
 candidatures (bulk inserts, each with an avis and a tag); then the list is read
@@ -18,12 +21,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app import create_app  # noqa: E402
-from ecandidat import clock, db  # noqa: E402
+from ecandidat import clock, db, permissions  # noqa: E402
 from ecandidat.models import (Avis, Candidat, Candidature, CandidatureTag, Centre,  # noqa: E402
-                              Commission, CompteCandidat, Formation, Tag, TypeDiplome)
+                              Commission, CompteCandidat, Formation, Tag, TypeDiplome, User)
 from ecandidat.users import create_user  # noqa: E402
 
 SIZES = (1_000, 100_000)
+# A database whose only tables are the bench's own (a previous run) may be emptied.
+BENCH_TABLES = {"bench_marker"}
 PASSWORD = "une phrase de passe pour le banc"
 CHUNK = 5_000
 
@@ -47,10 +52,10 @@ def seed(count):
         numbers = range(start, min(count, start + CHUNK))
         with db.database.atomic():
             CompteCandidat.insert_many([
-                dict(numero_dossier=f"B{n:08d}", nom=f"NOM{n}", prenom="Bulk",
+                dict(numero_dossier=f"B{n:07d}", nom=f"NOM{n}", prenom="Bulk",
                      email=f"bulk{n}@example.org", valide=True) for n in numbers]).execute()
             comptes = [c.id for c in CompteCandidat.select(CompteCandidat.id).where(
-                CompteCandidat.numero_dossier.in_([f"B{n:08d}" for n in numbers]))]
+                CompteCandidat.numero_dossier.in_([f"B{n:07d}" for n in numbers]))]
             Candidat.insert_many([dict(compte=compte, nom_patronymique=f"NOM{n}", prenom="Bulk")
                                   for n, compte in zip(numbers, comptes)]).execute()
             candidats = [c.id for c in Candidat.select(Candidat.id).where(
@@ -91,27 +96,35 @@ def median_ms(client, url, reads=5):
 
 def measure(count):
     folder = tempfile.mkdtemp(prefix="ecandidat-bench-console-")
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_SERVER": None,
                       "UPLOAD_FOLDER": os.path.join(folder, "uploads"), "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     with app.app_context():
         if url.startswith("postgres"):
             with db.database.connection_context():
+                existing = set(db.database.get_tables())
+                if existing and not BENCH_TABLES & existing:
+                    raise SystemExit(f"{url.split('@')[-1]}: not an empty database, refused")
                 db.database.execute_sql("DROP SCHEMA public CASCADE")
                 db.database.execute_sql("CREATE SCHEMA public")
         db.upgrade()
         with db.database.connection_context():
+            db.database.execute_sql("CREATE TABLE IF NOT EXISTS bench_marker (id integer)")
             started = time.perf_counter()
             seed(count)
             seeded = time.perf_counter() - started
+            visible = {email: permissions.visible_candidatures(permissions.scope_of(
+                User.get(User.email == f"{email}@bench.example.org")),
+                Candidature.select()).count() for email in ("admin", "gestion", "membre")}
     list_url = "/admin/candidature/"
     pages = {"page 1": list_url, "tri par nom": f"{list_url}?sort=1",
              "recherche": f"{list_url}?search=NOM12",
-             "filtre statut": f"{list_url}?{statut_filter(app)}=CO",
-             "dernière page": f"{list_url}?page={max(0, count // 50 - 1)}"}
+             "filtre statut": f"{list_url}?{statut_filter(app)}=CO"}
     results = {}
     for email in ("admin", "gestion", "membre"):
+        # the user's own last page
+        pages["dernière page"] = f"{list_url}?page={max(0, (visible[email] - 1) // 50)}"
         client = app.test_client()
         response = client.post("/admin/login", data={"email": f"{email}@bench.example.org",
                                                      "password": PASSWORD})
@@ -123,7 +136,7 @@ def measure(count):
 
 def main():
     measured = {count: measure(count) for count in SIZES}
-    print(f"database: {(os.environ.get('DATABASE_URL') or 'sqlite').split('@')[-1]}")
+    print(f"database: {(os.environ.get('BENCH_DATABASE_URL') or 'sqlite').split('@')[-1]}")
     for count, (seeded, _) in measured.items():
         print(f"seeded {count:>7} candidatures in {seeded:6.1f} s")
     small, large = (measured[size][1] for size in SIZES)

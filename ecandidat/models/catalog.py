@@ -115,6 +115,9 @@ class CommissionMembre(BaseModel):
 class GestionnaireCentre(BaseModel):
     centre = ForeignKeyField(Centre, backref="gestionnaires", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="centres", on_delete="CASCADE")
+    # False: limited to the commissions listed in GestionnaireCommission (none left:
+    # none at all — deleting a listed commission never widens the scope).
+    toutes_commissions = BooleanField(default=True)
 
     class Meta:
         indexes = ((("centre", "user"), True),)

@@ -158,7 +158,7 @@ def changer_statut_piece(actor, candidature, piece_id, statut, commentaire=None,
         # A decision is about what this candidature holds: its own row. A shared
         # row (used by the candidate's other candidatures, maybe at other
         # centres) is first copied to it, as at transmission.
-        freeze_shared_pieces(locked)
+        freeze_shared_pieces(locked, only=piece_id)
         piece, row = next(((piece, row) for piece, row in piece_rows(locked)
                            if str(piece.id) == str(piece_id)), (None, None))
         if piece is not None and row is None and not locked.formation.demat:

@@ -153,11 +153,14 @@ def _create(candidature, piece, values):
         raise WorkflowError(_CONFLICT) from None
 
 
-def freeze_shared_pieces(candidature):
+def freeze_shared_pieces(candidature, only=None):
     """At transmission (inside its transaction, the candidate locked): give the
     candidature its own copy of each shared row it uses, so that it keeps what it
-    was sent with (see the module's docstring). The copy refers to the same file."""
+    was sent with (see the module's docstring). The copy refers to the same file.
+    `only`: the id of the one piece to copy (a commission's decision on it)."""
     for piece, row in piece_rows(candidature):
+        if only is not None and str(piece.id) != str(only):
+            continue
         if piece.partagee and row is not None and row.candidature_id is None:
             PieceCandidat.create(candidat=row.candidat_id, candidature=candidature.id,
                                  piece=piece.id,

@@ -226,6 +226,8 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
                 return redirect(self._back(selection, after_change=True))
         last_avis = (workflow.last_avis_by_candidature([c.id for c in selection])
                      if slug == "valider-avis" else None)
+        if last_avis is not None:  # the page carries the avis it shows, now
+            form.avis.data = ",".join(str(avis.id) for avis in last_avis.values())
         return self.render("admin/candidature/action.html", spec=spec, form=form, codes=codes,
                            selection=selection, blocked=blocked, return_url=back,
                            last_avis=last_avis,
