@@ -53,7 +53,23 @@ def read_only():
     return user is None or user.lecture_seule
 
 
-class ConsoleModelView(ModelView):
+class ConsoleAccess:
+    """Who may open a console screen: a signed-in console user whose role is in
+    `roles`; others go to the login page, or home with the reason."""
+    roles = ("admin",)
+
+    def is_accessible(self):
+        user = console_user()
+        return user is not None and user.role in self.roles
+
+    def inaccessible_callback(self, name, **kwargs):
+        if console_user() is None:
+            return redirect(url_for("admin.login", next=request.full_path))
+        flash(_("Vous n'avez pas accès à cet écran."), "error")
+        return redirect(url_for("admin.index"))
+
+
+class ConsoleModelView(ConsoleAccess, ModelView):
     """Base of every console view: declares the roles allowed to open it.
 
     `allow_create`, `allow_edit` and `allow_delete` say what the view offers;
@@ -62,7 +78,6 @@ class ConsoleModelView(ModelView):
     `labels` adds or overrides French labels of this view's fields; `choices`
     maps a coded field to its (code, label) list: a select in the form, the
     label in lists and details (the peewee backend ignores form_choices)."""
-    roles = ("admin",)
     # Flask-WTF's form: its one CSRF token (Flask-Admin's SecureForm would add a
     # second one and every save would fail), and text refusing control characters.
     form_base_class = BaseForm
@@ -87,17 +102,7 @@ class ConsoleModelView(ModelView):
         self.form_args = form_args
         super().__init__(model, *args, **kwargs)
 
-    # --- access ------------------------------------------------------------------
-
-    def is_accessible(self):
-        user = console_user()
-        return user is not None and user.role in self.roles
-
-    def inaccessible_callback(self, name, **kwargs):
-        if console_user() is None:
-            return redirect(url_for("admin.login", next=request.full_path))
-        flash(_("Vous n'avez pas accès à cet écran."), "error")
-        return redirect(url_for("admin.index"))
+    # --- access (ConsoleAccess), and what a read-only user may not do ---------------
 
     @property
     def can_create(self):
