@@ -24,7 +24,10 @@ def test_a_gestionnaire_edits_a_formation_of_their_centre(app, page):
     page.get_by_label("Mot de passe").fill(STRONG)
     page.get_by_role("button", name="Connexion").click()
     page.get_by_text("Gestionnaire de centre").first.wait_for()
+    # The menu opens through Bootstrap's script: wait for the page's scripts to run.
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Offre de formation").click()
+    expect(page.get_by_role("link", name="Formations")).to_be_visible()
     page.get_by_role("link", name="Formations").click()
     row = page.locator("tr", has_text="Formation M1AES")
     row.wait_for()
