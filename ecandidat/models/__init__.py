@@ -1,5 +1,6 @@
 """All models, importable from one place; ALL_MODELS is in dependency order."""
-from ecandidat.models import accounts, application, audit, candidate, catalog, mail, referential
+from ecandidat.models import (accounts, application, audit, candidate, catalog, jobs, mail,
+                              referential)
 from ecandidat.models.accounts import CompteCandidat, User
 from ecandidat.models.application import (Avis, Candidature, CandidatureTag, PieceCandidat,
                                           ReponseQuestion)
@@ -11,10 +12,11 @@ from ecandidat.models.catalog import (Adresse, Campagne, Centre, Commission, Com
                                       GestionnaireCommission,
                                       MotivationAvis, PieceJustificative, Question,
                                       StatutDossierParam, Tag, TypeDecision, TypeDiplome)
+from ecandidat.models.jobs import JobRun
 from ecandidat.models.mail import MailTemplate, OutboxMail
 from ecandidat.models.referential import (BacMention, BacSerie, BacSpecialite, Commune,
                                           CommuneCodePostal, CursusType, Departement,
                                           Etablissement, Pays)
 
 ALL_MODELS = (referential.MODELS + accounts.MODELS + catalog.MODELS + candidate.MODELS
-              + application.MODELS + mail.MODELS + audit.MODELS)
+              + application.MODELS + mail.MODELS + audit.MODELS + jobs.MODELS)

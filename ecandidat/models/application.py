@@ -33,7 +33,9 @@ class Candidature(BaseModel):
     confirmation_par = CharField(null=True)
     date_retour_manuelle = DateField(null=True)
     date_confirmation_manuelle = DateField(null=True)
-    relance_envoyee = BooleanField(default=False)
+    relance_envoyee = BooleanField(default=False)  # the reminder before the confirmation deadline
+    relance_transmission_envoyee = BooleanField(default=False)  # … before the date de retour
+    motif_desistement = TextField(null=True)  # the reason a candidate gave, optional
     bloc_notes = TextField(null=True)
 
     class Meta:

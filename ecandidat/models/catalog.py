@@ -18,6 +18,8 @@ class Campagne(BaseModel):
     date_fin_candidat = DateField(null=True)
     en_service = BooleanField(default=True, index=True)
     archivee_le = UTCDateTimeField(null=True)
+    # Its candidatures, files and the accounts holding nothing else destroyed (jobs archivage).
+    detruite_le = UTCDateTimeField(null=True)
 
     @classmethod
     def active(cls, today=None):
@@ -91,6 +93,9 @@ class Commission(BaseModel):
     commentaire_retour = TextField(null=True)
     lettre_editable = BooleanField(default=True)
     lettre_par_mail = BooleanField(default=False)
+    # The text of its letters (Jinja, sandboxed; None: the default of ecandidat.letters).
+    lettre_admission = TextField(null=True)
+    lettre_refus = TextField(null=True)
     # The commission's comment on an avis is shown to the candidate (page and mail).
     afficher_commentaire = BooleanField(default=True)
     alerte_transmission = BooleanField(default=True)
