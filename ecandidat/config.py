@@ -7,11 +7,13 @@ ENV_NAMES = (
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
     "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER", "BASE_URL", "RATELIMIT_STORAGE_URI",
     "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
-    "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS",
+    "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS",
+    "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
-            "SVA_ALERT_DAYS")
+            "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS", "RELANCE_TRANSMISSION_DAYS",
+            "ARCHIVE_RETENTION_DAYS")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
 
@@ -62,6 +64,16 @@ def load_config(instance_path, root_path, environ=None):
         # The console's Candidatures list colours a candidature transmitted more than this
         # many days ago and still Réceptionné or Incomplet (SVA: silence vaut acceptation).
         "SVA_ALERT_DAYS": 30,
+        # Jobs: one reminder this many days before the confirmation deadline of a
+        # favourable avis not answered yet, and before the date limite de retour of a
+        # candidature not transmitted yet; an archived campaign's candidatures, files
+        # and the accounts holding nothing else are destroyed this many days later.
+        "RELANCE_FAVORABLE_DAYS": 2,
+        "RELANCE_TRANSMISSION_DAYS": 3,
+        "ARCHIVE_RETENTION_DAYS": 365,
+        # What a candidate on the liste complémentaire sees of their place: "aucun",
+        # "saisi" (the rang the commission entered) or "reel" (their place in the queue now).
+        "LC_RANG_AFFICHAGE": "saisi",
     }
     for name in ENV_NAMES:
         if environ.get(name):

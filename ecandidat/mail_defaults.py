@@ -59,7 +59,9 @@ DEFAULT_TEMPLATES = {
         "Désistement",
         "Désistement de votre candidature à {{ formation }}",
         "Bonjour {{ prenom }} {{ nom }},\n\n"
-        "Votre désistement de la formation « {{ formation }} » est enregistré." + SIGNATURE),
+        "Votre désistement de la formation « {{ formation }} » est enregistré."
+        "{% if motif_desistement %}\nMotif indiqué : {{ motif_desistement }}{% endif %}"
+        + SIGNATURE),
     "CANDIDATURE_DESIST_AUTO": (
         "Désistement automatique",
         "Désistement automatique de votre candidature à {{ formation }}",
@@ -72,6 +74,13 @@ DEFAULT_TEMPLATES = {
         "Bonjour {{ prenom }} {{ nom }},\n\n"
         "Vous avez reçu un avis favorable pour la formation « {{ formation }} ». Confirmez votre "
         "candidature ou désistez-vous avant le {{ date_confirmation }}." + SIGNATURE),
+    "CANDIDATURE_RELANCE_TRANSMISSION": (
+        "Relance avant la date limite de retour",
+        "Votre candidature à {{ formation }} n'est pas transmise",
+        "Bonjour {{ prenom }} {{ nom }},\n\n"
+        "Votre candidature à la formation « {{ formation }} » n'est pas encore transmise. "
+        "Transmettez-la avant le {{ date_retour }} : un dossier non transmis ne constitue pas "
+        "une candidature." + SIGNATURE),
     "STATUT_AT": (
         "Statut du dossier : en attente",
         "Votre dossier {{ formation }} est en attente",
@@ -160,7 +169,9 @@ DEFAULT_TEMPLATES = {
         "Alerte commission : désistement",
         "[eCandidat] Désistement : {{ candidat }} — {{ formation }}",
         "Le candidat {{ candidat }} (dossier {{ numero_dossier }}) s'est désisté de la formation "
-        "« {{ formation }} »." + SIGNATURE),
+        "« {{ formation }} »."
+        "{% if motif_desistement %}\nMotif indiqué : {{ motif_desistement }}{% endif %}"
+        + SIGNATURE),
     "COMMISSION_ALERT_LISTE_PRINC": (
         "Alerte commission : passage en liste principale",
         "[eCandidat] Liste complémentaire : {{ candidat }} — {{ formation }}",

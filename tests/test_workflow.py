@@ -57,6 +57,9 @@ def put_in_state(candidature, state):
         Candidature.update(statut=state).where(Candidature.id == candidature.id).execute()
     elif state == "AT+avis":
         Avis.create(candidature=candidature, type_avis="LA")
+    elif state == "RE+favorable":
+        Candidature.update(statut="RE").where(Candidature.id == candidature.id).execute()
+        Avis.create(candidature=candidature, type_avis="FA", valide=True, valide_le=clock.now())
     elif state == "annulee":
         Candidature.update(date_annulation=clock.now()).where(
             Candidature.id == candidature.id).execute()
@@ -86,11 +89,15 @@ ACTIONS = {
     "repondre": lambda a, c, asked, q: workflow.repondre(a, c, q, "non"),
     "transmettre": lambda a, c, asked, q: workflow.transmettre(a, c),
     "annuler": lambda a, c, asked, q: workflow.annuler(a, c),
+    "confirmer": lambda a, c, asked, q: workflow.decision.confirmer(a, c),
+    "desister": lambda a, c, asked, q: workflow.decision.desister(a, c),
 }
 
 EXPECTED_MAILS = {
     "transmettre": ["STATUT_RE", "COMMISSION_ALERT_TRANSMISSION"],
     "annuler": ["CANDIDATURE_ANNULATION", "COMMISSION_ALERT_ANNULATION"],
+    "confirmer": ["CANDIDATURE_CONFIRM"],
+    "desister": ["CANDIDATURE_DESIST", "COMMISSION_ALERT_DESISTEMENT"],
 }
 
 CONTENT = {"deposer_piece", "non_concerne", "supprimer_piece", "repondre"}
@@ -99,6 +106,7 @@ ALLOWED = {
     "AT+avis": CONTENT | {"transmettre"},
     "IN": CONTENT | {"transmettre"},
     "RE": set(),
+    "RE+favorable": {"confirmer", "desister"},
     "CO": set(),
     "annulee": set(),
     "retour passé": {"annuler"},  # an untransmitted file may still be withdrawn

@@ -10,12 +10,14 @@ acts, and show the WorkflowError messages.
 - queries: what is asked and provided, published avis, deadlines;
 - content: pieces and answers (and the copies of shared pieces);
 - transitions: candidater, transmettre, annuler;
+- decision: Confirmation / Désistement, the liste complémentaire that moves by
+  itself, the reminders and automatic désistement the jobs run;
 - commission: the console users' actions (statut, type de traitement, pièces,
   avis and their validation, tags, manual dates, bloc-notes), on one
   candidature or a selection (all or nothing)."""
 from ecandidat.workflow.content import (declarer_non_concerne, deposer_piece, repondre,
                                         supprimer_piece)
-from ecandidat.workflow import commission
+from ecandidat.workflow import commission, decision
 from ecandidat.workflow.core import CANDIDAT, JOB, USER, Actor, WorkflowError
 from ecandidat.workflow.queries import (date_confirmation, date_retour,
                                         last_avis_by_candidature, live_candidatures,
@@ -26,7 +28,7 @@ from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_act
 from ecandidat.workflow.transitions import annuler, candidater, transmettre
 
 __all__ = [
-    "BulkRefused", "CANDIDAT", "JOB", "USER", "Actor", "RULES", "commission", "Rule", "WorkflowError", "annuler",
+    "BulkRefused", "CANDIDAT", "JOB", "USER", "Actor", "RULES", "commission", "decision", "Rule", "WorkflowError", "annuler",
     "candidater", "date_confirmation", "date_retour", "declarer_non_concerne", "deposer_piece",
     "last_avis_by_candidature", "live_candidatures", "may", "piece_rows", "pieces_asked",
     "published_avis", "published_avis_by_candidature", "question_rows", "refusals",

@@ -132,6 +132,11 @@ def mail_variables(code, candidature):
     variables = _candidate_vars(candidature)
     if code.startswith("AVIS_") or code == "TYPE_TRAIT_AD":
         variables.update(_avis_vars(candidature))
+    elif code in ("CANDIDATURE_CONFIRM", "CANDIDATURE_DESIST_AUTO", "CANDIDATURE_RELANCE_FAVO"):
+        deadline = date_confirmation(candidature)
+        variables["date_confirmation"] = format_date(deadline, "d MMMM yyyy") if deadline else ""
+    if code in ("CANDIDATURE_DESIST", "COMMISSION_ALERT_DESISTEMENT"):
+        variables["motif_desistement"] = candidature.motif_desistement or ""
     return variables
 
 
@@ -145,4 +150,4 @@ def send(mail, candidature):
     commission = candidature.formation.commission
     to = commission.mail_alerte or commission.mail
     if getattr(commission, mail.alert) and to:
-        queue_mail(mail.code, to, _candidate_vars(candidature))
+        queue_mail(mail.code, to, mail_variables(mail.code, candidature))

@@ -11,13 +11,15 @@ To add an action, add a row for its actor kind and call `engine.run()` (or
 users' rows (actor kind USER) also say which roles may take them; a user's
 Scope (read-only flag, commissions) is checked for every candidature."""
 import dataclasses
+import datetime
 
+from flask import current_app
 from flask_babel import format_date, lazy_gettext as _l
 
 from ecandidat import clock, codes, permissions
-from ecandidat.workflow.core import CANDIDAT, USER, WorkflowError
-from ecandidat.workflow.queries import (date_retour, has_avis, last_avis, piece_rows,
-                                        question_rows)
+from ecandidat.workflow.core import CANDIDAT, JOB, USER, WorkflowError
+from ecandidat.workflow.queries import (date_confirmation, date_retour, has_avis, last_avis,
+                                        piece_rows, question_rows)
 
 AT, RE, CO, IN = "AT", "RE", "CO", "IN"  # codes.STATUT_DOSSIER
 EDITABLE = frozenset({AT, IN})  # the candidate may change the content: not sent, or sent back
@@ -28,6 +30,7 @@ RECEIVED = frozenset({RE, CO, IN})  # the commission has (had) the file in hand
 ADMIN, GESTIONNAIRE, MEMBRE, PRESIDENT = "admin", "gestionnaire", "commission", "president"
 EVERY_ROLE = frozenset({ADMIN, GESTIONNAIRE, MEMBRE})
 MANAGERS = frozenset({ADMIN, GESTIONNAIRE})
+CONFIRME, DESISTE = "CONFIRME", "DESISTE"  # codes.CONFIRMATION
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +117,77 @@ def treatment_not_validated(candidature, today):
     return []
 
 
+# --- After the decision (ecandidat.workflow.decision) ----------------------------------
+
+def favourable_validated(candidature, today):
+    """The last avis is a validated Favorable one (a newer avis, even unvalidated,
+    takes the answer away until it is published)."""
+    avis = last_avis(candidature)
+    if avis is None or avis.type_avis != "FA" or not avis.valide:
+        return [_l("Cette candidature n'a pas d'avis favorable validé : il n'y a rien à "
+                   "confirmer ni à désister.")]
+    return []
+
+
+def not_answered(candidature, today):
+    if candidature.confirmation == CONFIRME:
+        return [_l("Cette candidature est déjà confirmée.")]
+    if candidature.confirmation == DESISTE:
+        return [_l("Le désistement de cette candidature est déjà enregistré.")]
+    return []
+
+
+def not_desisted(candidature, today):
+    if candidature.confirmation == DESISTE:
+        return [_l("Le désistement de cette candidature est déjà enregistré.")]
+    return []
+
+
+def before_confirmation_deadline(candidature, today):
+    deadline = date_confirmation(candidature)
+    if deadline is not None and today > deadline:
+        return [_l("La date limite de confirmation (%(date)s) est dépassée.",
+                   date=format_date(deadline, "dd/MM/yyyy"))]
+    return []
+
+
+def confirmation_deadline_passed(candidature, today):
+    deadline = date_confirmation(candidature)
+    if deadline is None or today <= deadline:
+        return [_l("La date limite de confirmation n'est pas dépassée.")]
+    return []
+
+
+def _window(deadline, days, today):
+    """today is within the `days` days before `deadline` (both included)."""
+    return deadline is not None and deadline - datetime.timedelta(days=days) <= today <= deadline
+
+
+def relance_favorable_due(candidature, today):
+    if candidature.relance_envoyee:
+        return [_l("La relance a déjà été envoyée.")]
+    if not _window(date_confirmation(candidature),
+                   current_app.config["RELANCE_FAVORABLE_DAYS"], today):
+        return [_l("Ce n'est pas le moment de la relance.")]
+    return []
+
+
+def relance_transmission_due(candidature, today):
+    if candidature.relance_transmission_envoyee or candidature.date_transmission is not None:
+        return [_l("La relance a déjà été envoyée.")]
+    if not _window(date_retour(candidature),
+                   current_app.config["RELANCE_TRANSMISSION_DAYS"], today):
+        return [_l("Ce n'est pas le moment de la relance.")]
+    return []
+
+
+def last_avis_validated_lc(candidature, today):
+    avis = last_avis(candidature)
+    if avis is None or avis.type_avis != "LC" or not avis.valide:
+        return [_l("Cette candidature n'est plus en liste complémentaire.")]
+    return []
+
+
 def _last_avis_is(type_avis):
     def when(candidature):
         avis = last_avis(candidature)
@@ -185,6 +259,42 @@ RULES.update({
     ("bloc_notes", USER): Rule(ANY, None),
     ("date_retour", USER): Rule(ANY, None, roles=MANAGERS),
     ("date_confirmation", USER): Rule(ANY, None, roles=MANAGERS),
+})
+
+# --- After the decision: SPEC §4.8–4.10 (ecandidat.workflow.decision) -----------------------
+
+_DESIST_ALERT = Mail("COMMISSION_ALERT_DESISTEMENT", "alerte_desistement")
+_ANSWER = dict(dates=("date_confirmation",), by="confirmation_par")
+_CONFIRM_MAILS = (Mail("CANDIDATURE_CONFIRM"),)
+_DESIST_MAILS = (Mail("CANDIDATURE_DESIST"), _DESIST_ALERT)
+RULES.update({
+    # The candidate answers before the deadline; a gestionnaire may at any time.
+    ("confirmer", CANDIDAT): Rule(
+        ANY, None, checks=(favourable_validated, not_answered, before_confirmation_deadline),
+        mails=_CONFIRM_MAILS, **_ANSWER),
+    ("desister", CANDIDAT): Rule(
+        ANY, None, checks=(favourable_validated, not_desisted, before_confirmation_deadline),
+        mails=_DESIST_MAILS, **_ANSWER),
+    ("confirmer", USER): Rule(ANY, None, roles=MANAGERS,
+                              checks=(favourable_validated, not_answered),
+                              mails=_CONFIRM_MAILS, **_ANSWER),
+    ("desister", USER): Rule(ANY, None, roles=MANAGERS,
+                             checks=(favourable_validated, not_desisted),
+                             mails=_DESIST_MAILS, **_ANSWER),
+    # The scheduled jobs (ecandidat.jobs) and the liste complémentaire.
+    ("desister_auto", JOB): Rule(
+        ANY, None, checks=(favourable_validated, not_answered, confirmation_deadline_passed),
+        mails=(Mail("CANDIDATURE_DESIST_AUTO"), _DESIST_ALERT), **_ANSWER),
+    ("promouvoir", JOB): Rule(
+        RECEIVED, _NOT_RECEIVED, checks=(last_avis_validated_lc,),
+        mails=(Mail("AVIS_FAVORABLE"),
+               Mail("COMMISSION_ALERT_LISTE_PRINC", "alerte_liste_principale"))),
+    ("relance_favorable", JOB): Rule(
+        ANY, None, checks=(favourable_validated, not_answered, relance_favorable_due),
+        mails=(Mail("CANDIDATURE_RELANCE_FAVO"),)),
+    ("relance_transmission", JOB): Rule(
+        frozenset({AT}), _l("Cette candidature est transmise."),
+        checks=(relance_transmission_due,), mails=(Mail("CANDIDATURE_RELANCE_TRANSMISSION"),)),
 })
 
 

@@ -1,0 +1,195 @@
+"""After the decision (SPEC §4.8–4.10, ecandidat-domain §3.6, §3.7, §3.9): the
+candidate's Confirmation / Désistement, the gestionnaire's on their behalf, the
+deadline job's automatic désistement, the liste complémentaire that moves by
+itself, the rang réel, and the reminders.
+
+Every désistement promotes, in its own transaction, the first candidature of the
+formation's liste complémentaire. The formation's row is locked first (FOR NO
+KEY UPDATE on PostgreSQL; SQLite's IMMEDIATE transaction already serialises
+writers), so two désistements at the same instant read the queue one after the
+other: each promotes a different candidate, none twice, none skipped.
+
+Lock order, everywhere: the candidates and candidatures acted on, then the
+formations (in id order), then the promoted candidate and candidature."""
+import datetime
+
+from flask_babel import lazy_gettext as _l
+from peewee import fn
+
+from ecandidat import clock
+from ecandidat.audit import record
+from ecandidat.db import write_transaction
+from ecandidat.models import Avis, Candidat, Candidature, CompteCandidat, Formation
+from ecandidat.workflow.core import Actor, locked
+from ecandidat.workflow.engine import run
+from ecandidat.workflow.rules import (CONFIRME, DESISTE, confirmation_deadline_passed,
+                                      relance_favorable_due)
+MOTIF_MAX = 500
+PROMOTION = Actor.job("liste-complementaire")
+DESISTEMENT_AUTO = Actor.job("desistement-auto")
+RELANCE_FAVORABLE = Actor.job("relance-favorable")
+RELANCE_TRANSMISSION = Actor.job("relance-transmission")
+
+
+# --- Confirmation, désistement ------------------------------------------------------------
+
+def confirmer(actor, candidature, today=None):
+    """Confirmation candidature (irreversible): the candidate before the deadline, a
+    gestionnaire at any time. Mail CANDIDATURE_CONFIRM."""
+    run("confirmer", actor, candidature, today=today, values={"confirmation": CONFIRME})
+    return candidature
+
+
+def clean_motif(motif):
+    """The désistement's optional reason, stripped; InvalidInput when too long."""
+    from ecandidat.workflow.commission import InvalidInput
+    motif = (motif or "").strip() or None
+    if motif and len(motif) > MOTIF_MAX:
+        raise InvalidInput({"motif": _l("Le motif tient en %(n)s caractères au plus.",
+                                        n=MOTIF_MAX)})
+    return motif
+
+
+def desister(actor, candidature, motif=None, today=None):
+    """Désistement candidature (irreversible, also after confirming): the candidate
+    before the deadline, a gestionnaire at any time. Mails CANDIDATURE_DESIST and the
+    commission's alert; then the liste complémentaire moves (same transaction).
+    Returns the promoted candidature, or None."""
+    motif = clean_motif(motif)
+    return _desist("desister", actor, candidature, today,
+                   {"confirmation": DESISTE, "motif_desistement": motif})
+
+
+def desister_auto(candidature, today=None):
+    """The deadline passed without an answer: désisté by the job (CANDIDATURE_DESIST_AUTO),
+    then the promotion. WorkflowError when there is nothing to do (any more)."""
+    return _desist("desister_auto", DESISTEMENT_AUTO, candidature, today,
+                   {"confirmation": DESISTE})
+
+
+def _desist(action, actor, candidature, today, values):
+    today = today or clock.today()
+    with write_transaction():
+        run(action, actor, candidature, today=today, values=values)
+        return promouvoir(candidature.formation_id, candidature.campagne_id, today)
+
+
+# --- Liste complémentaire -----------------------------------------------------------------
+
+def lc_queue(formation_id, campagne_id=None):
+    """[Avis] of the formation's liste complémentaire, in order: the live
+    candidatures (of that campaign) whose last avis is a validated LC with a rang,
+    by rang then avis id."""
+    latest = Avis.alias()
+    last_id = (latest.select(fn.MAX(latest.id))
+               .where(latest.candidature == Candidature.id))
+    query = (Avis.select(Avis, Candidature).join(Candidature)
+             .where(Candidature.formation == formation_id,
+                    Candidature.date_annulation.is_null(),
+                    Avis.id == last_id, Avis.type_avis == "LC", Avis.valide,
+                    Avis.rang.is_null(False)))
+    if campagne_id is not None:
+        query = query.where(Candidature.campagne == campagne_id)
+    return list(query.order_by(Avis.rang, Avis.id))
+
+
+def lock_formation(formation_id):
+    return locked(Formation.select().where(Formation.id == formation_id)).get()
+
+
+def recompute_rangs(formation_id, campagne_id=None):
+    """Rang réel = place in the queue now (1..n), written where it changed.
+    Call it holding the formation's lock."""
+    for place, avis in enumerate(lc_queue(formation_id, campagne_id), start=1):
+        if avis.rang_reel != place:
+            Avis.update(rang_reel=place).where(Avis.id == avis.id).execute()
+
+
+def promouvoir(formation_id, campagne_id, today=None):
+    """Inside the désistement's transaction: the first of the formation's liste
+    complémentaire gets a validated Favorable avis (the formation's LC favourable
+    decision), its own confirmation deadline (the formation's LC date, or its LC
+    délai from today), its decision mail and the commission's alert; the ranks
+    left are recomputed. Returns the promoted candidature or None."""
+    today = today or clock.today()
+    formation = lock_formation(formation_id)
+    if not formation.liste_complementaire:
+        return None
+    queue = lc_queue(formation_id, campagne_id)
+    if not queue:
+        return None
+    head = (Candidature.select(Candidature, Candidat, CompteCandidat, Formation)
+            .join(Candidat).join(CompteCandidat).switch(Candidature).join(Formation)
+            .where(Candidature.id == queue[0].candidature_id).get())
+    deadline = formation.date_confirmation_lc
+    if deadline is None and formation.delai_confirmation_lc:
+        deadline = today + datetime.timedelta(days=formation.delai_confirmation_lc)
+
+    def write(locked_head):
+        from ecandidat.workflow.commission import _decision
+        decision = formation.type_decision_fav_lc_id or _decision(formation, "FA")
+        avis = Avis.create(candidature=locked_head.id, type_avis="FA", type_decision=decision,
+                           valide=True, valide_le=clock.now())
+        record(PROMOTION.label, "avis", avis, None,
+               {"type_avis": "FA", "valide": True, "liste_complementaire": True})
+        return avis
+    run("promouvoir", PROMOTION, head, write=write, today=today,
+        values={"confirmation": None, "date_confirmation": None, "confirmation_par": None,
+                "relance_envoyee": False, "date_confirmation_manuelle": deadline})
+    recompute_rangs(formation_id, campagne_id)
+    return head
+
+
+# --- Reminders ------------------------------------------------------------------------------
+
+def relancer_favorable(candidature, today=None):
+    """One reminder (CANDIDATURE_RELANCE_FAVO) within RELANCE_FAVORABLE_DAYS of the
+    confirmation deadline of an unanswered favourable avis."""
+    run("relance_favorable", RELANCE_FAVORABLE, candidature, today=today,
+        values={"relance_envoyee": True})
+
+
+def relancer_transmission(candidature, today=None):
+    """One reminder (CANDIDATURE_RELANCE_TRANSMISSION) within RELANCE_TRANSMISSION_DAYS
+    of the date limite de retour of a candidature never transmitted."""
+    run("relance_transmission", RELANCE_TRANSMISSION, candidature, today=today,
+        values={"relance_transmission_envoyee": True})
+
+
+# --- What the jobs go through (each candidature is checked again under its lock) -----------
+
+def _with_last_favourable():
+    latest = Avis.alias()
+    last_id = latest.select(fn.MAX(latest.id)).where(latest.candidature == Candidature.id)
+    return (Candidature.select(Candidature, Formation).join(Formation)
+            .switch(Candidature).join(Avis, on=(Avis.candidature == Candidature.id))
+            .where(Avis.id == last_id, Avis.type_avis == "FA", Avis.valide,
+                   Candidature.confirmation.is_null(),
+                   Candidature.date_annulation.is_null())
+            .order_by(Candidature.id))
+
+
+def due_desistements(today):
+    """Unanswered validated favourable avis whose confirmation deadline has passed."""
+    return [c for c in _with_last_favourable()
+            if not confirmation_deadline_passed(c, today)]
+
+
+def due_relances_favorables(today):
+    return [c for c in _with_last_favourable().where(~Candidature.relance_envoyee)
+            if not relance_favorable_due(c, today)]
+
+
+def due_relances_transmission(today):
+    from flask import current_app
+    last_day = today + datetime.timedelta(days=current_app.config["RELANCE_TRANSMISSION_DAYS"])
+    query = (Candidature.select(Candidature, Formation).join(Formation)
+             .where(Candidature.statut == "AT", Candidature.date_transmission.is_null(),
+                    Candidature.date_annulation.is_null(),
+                    ~Candidature.relance_transmission_envoyee,
+                    (Candidature.date_retour_manuelle.is_null()
+                     & Formation.date_retour.between(today, last_day))
+                    | Candidature.date_retour_manuelle.between(today, last_day))
+             .order_by(Candidature.id))
+    return list(query)
+
