@@ -313,3 +313,17 @@ def test_a_failed_promotion_undoes_the_withdrawal(lc_world, monkeypatch):
 def test_rang_display_values_are_on_the_last_avis(lc_world):
     waiting = decided(lc_world, "lc@example.org", "LC", rang=7)
     assert (last(waiting).rang, last(waiting).rang_reel) == (7, 1)
+
+
+def test_a_new_avis_resets_the_answer_and_its_reminder(lc_world):
+    favourable = decided(lc_world, "fa@example.org")
+    decision.desister(candidate_of(favourable), favourable, motif="Autre choix")
+    Candidature.update(relance_envoyee=True).where(Candidature.id == favourable.id).execute()
+    commission.saisir_avis(lc_world["admin"], [fresh(favourable)], "FA")
+    saved = fresh(favourable)
+    assert (saved.confirmation, saved.motif_desistement, saved.relance_envoyee) == (
+        None, None, False)
+    # Not published yet: nothing to answer until it is validated.
+    assert not workflow.may("confirmer", candidate_of(saved), saved)
+    commission.valider_avis(lc_world["admin"], [saved])
+    assert workflow.may("confirmer", candidate_of(saved), fresh(favourable))

@@ -221,7 +221,7 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
                 commentaire=None, preselection_date=None, preselection_heure=None,
                 preselection_lieu=None, today=None):
     """Enter an avis: a new row (the history stays; the last counts), not
-    validated, and the candidate's confirmation reset. On a selection, refused
+    validated, and the candidate's answer (and its reminder) reset. On a selection, refused
     as a whole where a validated avis exists."""
     motivation = None
     if motivation_id not in (None, ""):
@@ -253,7 +253,8 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
     with write_transaction():
         created = run_many("saisir_avis", actor, candidatures, write=write, today=today,
                            values={"confirmation": None, "date_confirmation": None,
-                                   "confirmation_par": None},
+                                   "confirmation_par": None, "motif_desistement": None,
+                                   "relance_envoyee": False},
                            checks=(_no_validated_avis,) if len(candidatures) > 1 else ())
         # A new avis takes a candidate out of the liste complémentaire's queue.
         _recompute_rangs(candidatures)
