@@ -327,3 +327,36 @@ def test_a_new_avis_resets_the_answer_and_its_reminder(lc_world):
     assert not workflow.may("confirmer", candidate_of(saved), saved)
     commission.valider_avis(lc_world["admin"], [saved])
     assert workflow.may("confirmer", candidate_of(saved), fresh(favourable))
+
+
+def test_the_head_is_promoted_whatever_its_statut_du_dossier(lc_world):
+    favourable = decided(lc_world, "fa@example.org")
+    head = decided(lc_world, "lc@example.org", "LC", rang=1)
+    commission.changer_statut(lc_world["admin"], [fresh(head)], "AT")  # its LC avis kept
+    assert decision.desister(candidate_of(favourable), favourable).id == head.id
+    assert fresh(favourable).confirmation == "DESISTE" and last(head).type_avis == "FA"
+
+
+def test_a_head_whose_avis_changed_after_the_queue_was_read_is_skipped(lc_world, monkeypatch):
+    favourable = decided(lc_world, "fa@example.org")
+    head = decided(lc_world, "c1@example.org", "LC", rang=1)
+    second = decided(lc_world, "c2@example.org", "LC", rang=2)
+    read = decision.lc_queue(lc_world["formation"].id)  # as read before the new avis
+    commission.saisir_avis(lc_world["admin"], [fresh(head)], "LA")
+    monkeypatch.setattr(decision, "lc_queue", lambda *args: read)
+    assert decision.desister(candidate_of(favourable), favourable).id == second.id
+    assert last(head).type_avis == "LA" and not last(head).valide
+
+
+def test_the_jobs_leave_an_archived_campaign_alone(lc_world):
+    from ecandidat.models import Campagne
+    favourable = decided(lc_world, "fa@example.org")
+    late = TODAY + datetime.timedelta(days=41)
+    assert [c.id for c in decision.due_desistements(late)] == [favourable.id]
+    campagne = Campagne.create(code="2025", libelle="Campagne 2025",
+                               date_debut=TODAY - datetime.timedelta(days=400),
+                               date_fin=TODAY - datetime.timedelta(days=30),
+                               archivee_le=clock.now())
+    Candidature.update(campagne=campagne.id).where(Candidature.id == favourable.id).execute()
+    assert decision.due_desistements(late) == []
+    assert decision.due_relances_favorables(TODAY + datetime.timedelta(days=39)) == []

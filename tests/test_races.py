@@ -258,3 +258,21 @@ def test_a_confirmation_against_the_deadline_job_ends_in_one_answer(app, lc_worl
                                       AuditLog.action.in_(["confirmer", "desister_auto"]))
     assert [a.action for a in answers] == [
         "confirmer" if final.confirmation == "CONFIRME" else "desister_auto"]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_new_avis_on_the_head_during_a_withdrawal_never_deadlocks(app, lc_world, round_):
+    from ecandidat.models import Avis
+    from ecandidat.workflow import commission, decision
+    from test_decision import candidate_of, decided
+    leaving = decided(lc_world, "fa@example.org")
+    head = decided(lc_world, "lc1@example.org", "LC", rang=1)
+    second = decided(lc_world, "lc2@example.org", "LC", rang=2)
+    results = race(app, lambda: decision.desister(candidate_of(leaving), fresh(leaving)),
+                   lambda: commission.saisir_avis(lc_world["admin"], [fresh(head)], "LA"))
+    assert not refused(results)
+    promoted = results[0]
+    assert promoted.id in (head.id, second.id)
+    promotions = Avis.select().where(Avis.type_avis == "FA", Avis.valide,
+                                     Avis.candidature.in_([head.id, second.id]))
+    assert [a.candidature_id for a in promotions] == [promoted.id]
