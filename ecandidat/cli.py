@@ -68,6 +68,10 @@ def referential_import_etablissements(path):
     click.echo(f"établissements importés : {count}")
 
 
+def _on_terminal():
+    return sys.stdout.isatty()
+
+
 def _progressbar(iterable, length, label):
     return click.progressbar(iterable, length=length, label=label)
 
@@ -158,7 +162,7 @@ def jobs_run(name):
         raise click.BadParameter(f"tâche inconnue « {name} » ; tâches : "
                                  f"{', '.join(jobs.NAMES)}", param_hint="NAME")
     # A progress bar by hand on a terminal, plain lines in cron and tests.
-    progress = _progressbar if sys.stdout.isatty() else None
+    progress = _progressbar if _on_terminal() else None
     failed = False
     with db.database.connection_context():
         for each in ([name] if name else jobs.NAMES):

@@ -513,3 +513,39 @@ def test_cli_run_list_busy_and_failure(app, make_compte, frozen, admin, monkeypa
     assert JobRun.get_by_id("fichiers").last_error == "RuntimeError: base indisponible"
     assert "dernière erreur : RuntimeError: base indisponible" in runner.invoke(
         args=["jobs", "list"]).output
+
+
+def test_a_progress_bar_only_on_a_terminal(app, make_compte, frozen, admin, monkeypatch):
+    from ecandidat import cli
+    formation = formation_for("formation")
+    for i in range(2):
+        give_avis(admin, applicant(make_compte, formation, f"a{i}@example.org"), "FA")
+    frozen.move_to(at(DEADLINE + DAY))
+    bars, real = [], cli._progressbar
+
+    def progressbar(iterable, length, label):
+        bars.append((label, length))
+        return real(iterable, length, label)
+    monkeypatch.setattr(cli, "_progressbar", progressbar)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["jobs", "run", "relance-transmission"]).exit_code == 0
+    assert bars == []  # cron, tests: plain lines
+    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    result = runner.invoke(args=["jobs", "run", "desistement-auto"])
+    assert result.exit_code == 0 and bars == [("Désistements", 2)]
+    assert "désistements automatiques : 2" in result.output
+
+
+@pytest.mark.xfail(strict=True, reason="decision.promouvoir raises WorkflowError when the head "
+                   "of the liste complémentaire is no longer Réceptionné/Complet/Incomplet, "
+                   "which rolls back the désistement itself, every night")
+def test_a_liste_complementaire_head_put_back_en_attente_does_not_block_the_desistement(
+        app, make_compte, frozen, admin):
+    formation = formation_for("formation")
+    admis = give_avis(admin, applicant(make_compte, formation, "admis@example.org"), "FA")
+    head = give_avis(admin, applicant(make_compte, formation, "lc@example.org"), "LC", 1)
+    [loaded] = commission.candidatures_for(admin, [head.id])
+    commission.changer_statut(admin, [loaded], "AT")  # "En attente", its LC avis kept
+    frozen.move_to(at(DEADLINE + DAY))
+    assert run("desistement-auto")["désistements automatiques"] == 1
+    assert fresh(admis).confirmation == "DESISTE"
