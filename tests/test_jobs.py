@@ -549,3 +549,31 @@ def test_a_liste_complementaire_head_put_back_en_attente_does_not_block_the_desi
     frozen.move_to(at(DEADLINE + DAY))
     assert run("desistement-auto")["désistements automatiques"] == 1
     assert fresh(admis).confirmation == "DESISTE"
+
+
+def test_every_column_naming_a_stored_file_keeps_its_file():
+    """A new column holding a stored file name must be added to STORED_FILE_COLUMNS,
+    or the fichiers job would remove its files."""
+    from peewee import CharField
+
+    from ecandidat.models import ALL_MODELS
+    listed = {(model, column) for model, column in jobs.STORED_FILE_COLUMNS}
+    found = {(model, name) for model in ALL_MODELS
+             for name, field in model._meta.fields.items()
+             if isinstance(field, CharField) and ("fichier" in name or "jointe" in name)
+             and not name.endswith("_nom")}
+    assert found - listed == {(OutboxMail, "piece_jointe")}  # a path, compared by name
+
+
+def test_a_run_whose_lock_was_taken_over_leaves_the_new_lock_alone(app, frozen):
+    token = jobs.acquire("fichiers")
+    frozen.shift(datetime.timedelta(hours=5))
+    other = jobs.acquire("fichiers")  # the first looked dead: taken over
+    jobs.release("fichiers", token, "vieux rapport", None)
+    row = JobRun.get_by_id("fichiers")
+    assert row.running_since == other and row.last_report is None
+    with pytest.raises(jobs.JobBusy):
+        jobs.acquire("fichiers")
+    jobs.release("fichiers", other, "rapport", None)
+    row = JobRun.get_by_id("fichiers")
+    assert row.running_since is None and row.last_report == "rapport" and row.runs == 1
