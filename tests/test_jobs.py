@@ -536,9 +536,6 @@ def test_a_progress_bar_only_on_a_terminal(app, make_compte, frozen, admin, monk
     assert "désistements automatiques : 2" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="decision.promouvoir raises WorkflowError when the head "
-                   "of the liste complémentaire is no longer Réceptionné/Complet/Incomplet, "
-                   "which rolls back the désistement itself, every night")
 def test_a_liste_complementaire_head_put_back_en_attente_does_not_block_the_desistement(
         app, make_compte, frozen, admin):
     formation = formation_for("formation")
