@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
-from jinja2 import StrictUndefined, meta
+from jinja2 import StrictUndefined, meta, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from weasyprint.urls import path2url
@@ -33,9 +33,20 @@ ADMISSION, REFUS = "admission", "refus"
 KINDS = (ADMISSION, REFUS)
 DESISTE = "DESISTE"  # codes.CONFIRMATION
 
-# Letter texts are edited in the console: rendered in a sandbox, strict on names.
-_jinja = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined,
-                              keep_trailing_newline=False)
+# Letter texts are edited in the console (by gestionnaires too): rendered in a
+# sandbox, strict on names, and made of a small part of Jinja only (see ALLOWED_NODES),
+# so that no text can take unbounded time or memory to render.
+_jinja = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+# What a letter text may contain: text, variables, {% if %} / {% elif %} / {% else %},
+# comparisons, "and", "or", "not", "~" (joining texts), a few filters and tests.
+ALLOWED_NODES = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const,
+                 nodes.If, nodes.CondExpr, nodes.Compare, nodes.Operand, nodes.And,
+                 nodes.Or, nodes.Not, nodes.Concat, nodes.Filter, nodes.Test)
+ALLOWED_FILTERS = frozenset({"upper", "lower", "capitalize", "title", "trim", "default",
+                             "d"})
+ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "string", "number", "eq", "ne",
+                           "equalto", "sameas"})
 
 # What a letter text may use: name → (description, sample value for the check).
 VARIABLES = {
@@ -142,6 +153,9 @@ def render_text(commission, kind, variables):
     warning) when it cannot be rendered."""
     text = text_of(commission, kind)
     try:
+        problems = _static_problems(text)
+        if problems:
+            raise ValueError(problems[0])
         return _render(text, variables)
     except Exception as error:  # TemplateError, or a failing sandboxed expression
         log.warning("Texte de la lettre %s de la commission %s en erreur, texte par défaut "
@@ -149,22 +163,47 @@ def render_text(commission, kind, variables):
         return _render(DEFAULT_TEXTS[kind], variables)
 
 
-def check(text):
-    """[French messages] for a letter text that would fail when rendered (empty when
-    it is valid; an empty text means the default one): a Jinja syntax error, a
-    variable not in VARIABLES, or an expression failing on sample values."""
-    if not text or not text.strip():
-        return []
+def _static_problems(text):
+    """[French messages] for what is wrong in `text` before rendering it: a syntax
+    error, a variable not in VARIABLES, a construction not in ALLOWED_NODES (a loop,
+    a call, an attribute, arithmetic…)."""
     try:
-        used = meta.find_undeclared_variables(_jinja.parse(text))
+        tree = _jinja.parse(text)
     except TemplateSyntaxError as error:
         return [_("Erreur de syntaxe ligne %(ligne)s : %(detail)s. Les variables "
                   "s'écrivent {{ nom_de_variable }}.",
                   ligne=error.lineno, detail=(error.message or "").rstrip("."))]
-    unknown = sorted(used - set(VARIABLES))
+    unknown = sorted(meta.find_undeclared_variables(tree) - set(VARIABLES))
     if unknown:
         return [_("Variable inconnue pour une lettre : %(noms)s. Variables possibles : "
                   "%(possibles)s.", noms=", ".join(unknown), possibles=", ".join(VARIABLES))]
+    for node in _walk(tree):
+        allowed = isinstance(node, ALLOWED_NODES) and not (
+            isinstance(node, nodes.Filter) and node.name not in ALLOWED_FILTERS) and not (
+            isinstance(node, nodes.Test) and node.name not in ALLOWED_TESTS)
+        if not allowed:
+            return [_("Construction non permise dans une lettre, ligne %(ligne)s : une lettre "
+                      "n'utilise que des variables, {%% if %%} … {%% else %%} … {%% endif %%} "
+                      "et les filtres %(filtres)s.", ligne=getattr(node, "lineno", 1),
+                      filtres=", ".join(sorted(ALLOWED_FILTERS - {"d"})))]
+    return []
+
+
+def _walk(node):
+    yield node
+    for child in node.iter_child_nodes():
+        yield from _walk(child)
+
+
+def check(text):
+    """[French messages] for a letter text that would fail when rendered (empty when
+    it is valid; an empty text means the default one): see `_static_problems`, or an
+    expression failing on sample values."""
+    if not text or not text.strip():
+        return []
+    problems = _static_problems(text)
+    if problems:
+        return problems
     try:
         _render(text, {name: sample for name, (_d, sample) in VARIABLES.items()})
     except Exception as error:  # TemplateError, or a failing sandboxed expression

@@ -197,8 +197,8 @@ def test_a_commission_text_is_used(sent, admin):
 
 def test_a_broken_stored_text_falls_back_to_the_default(sent, admin, caplog):
     decide(admin, sent, "FA")
-    for broken in ("Bonjour {{ inconnue }}", "{% if %}", "{{ nom + 1 }}",
-                   "{{ nom.__class__.__mro__ }}"):
+    for broken in ("Bonjour {{ inconnue }}", "{% if %}", "{% if nom > 1 %}x{% endif %}",
+                   "{{ nom.__class__.__mro__ }}", "{% for i in range(9) %}x{% endfor %}"):
         set_commission(sent, lettre_admission=broken)
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="ecandidat.letters"):
@@ -213,7 +213,16 @@ def test_check_refuses_what_would_fail():
     assert "Variable inconnue" in letters.check("Bonjour {{ prenon }}")[0]
     assert "prenon" in letters.check("Bonjour {{ prenon }}")[0]
     assert "Erreur de syntaxe ligne 2" in letters.check("Bonjour\n{{ nom ")[0]
-    assert "ne peut pas être rendu" in letters.check("{{ nom + 1 }}")[0]
+    assert "ne peut pas être rendu" in letters.check("{% if nom > 1 %}x{% endif %}")[0]
+    # Only text, variables, {% if %} and a few filters: nothing whose rendering time or
+    # size a text could make unbounded, nothing reaching Python's internals.
+    assert letters.check("{% if commentaire and motif != '' %}{{ nom|upper ~ '!' }}"
+                         "{% elif prenom is defined %}{{ prenom|default('') }}{% endif %}") == []
+    for refused in ("{% for i in range(99999) %}{{ nom }}{% endfor %}", "{{ nom * 99999 }}",
+                    "{{ nom|center(999999999) }}", "{{ '%0999999999d' % 1 }}",
+                    "{{ nom.__class__.__mro__ }}", "{{ nom.upper() }}", "{% set x = nom %}",
+                    "{% macro m() %}{% endmacro %}", "{{ nom + 1 }}"):
+        assert "Construction non permise" in letters.check(refused)[0], refused
     for kind in letters.KINDS:
         assert letters.check(letters.default_text(kind)) == []
 
