@@ -93,8 +93,6 @@ DEFAULT_TEXTS = {
 }
 
 TITLES = {ADMISSION: _l("Lettre d'admission"), REFUS: _l("Lettre de refus")}
-DOWNLOAD_LABELS = {ADMISSION: _l("Télécharger lettre d'admission"),
-                   REFUS: _l("Télécharger lettre de refus")}
 FIELDS = {ADMISSION: "lettre_admission", REFUS: "lettre_refus"}
 
 
@@ -126,10 +124,6 @@ def letter_kind(candidature, avis=None, mail=False):
     if avis.type_avis == "DE":
         return REFUS
     return None
-
-
-def download_label(kind):
-    return DOWNLOAD_LABELS[kind] if kind else None
 
 
 # --- The letter's text -------------------------------------------------------------------
@@ -357,6 +351,9 @@ def mail_attachment(reference):
     if avis is None:
         raise NoLetter(f"avis {avis_id} introuvable")
     candidature = avis.candidature
+    latest = last_avis(candidature)
+    if latest.id != avis.id:  # a newer decision since: this letter would mislead
+        raise NoLetter(f"l'avis {avis_id} a été remplacé par l'avis {latest.id}")
     kind = letter_kind(candidature, avis, mail=True)
     if kind is None:
         raise NoLetter(f"plus de lettre pour l'avis {avis_id} (candidature {candidature.id})")

@@ -440,3 +440,17 @@ def test_the_promotion_from_the_liste_complementaire_sends_the_letter(
     [(name, _kind, data)] = attachments(message)
     assert name.startswith("lettre_admission-") and "FABRE" in name
     assert "FABRE" in pdf_text(data) and "Jules" in pdf_text(data)
+
+
+def test_a_decision_replaced_before_sending_leaves_its_letter_out(sent, admin, smtp_server):
+    """FA validated, then a DE validated before the mails left: the FA mail goes
+    without the (now misleading) admission letter, the DE mail with its refusal."""
+    flush(smtp_server)
+    set_commission(sent, lettre_par_mail=True)
+    decide(admin, sent, "FA")
+    decide(admin, sent, "DE", motivation_id=motif().id)
+    assert send_pending() == (2, 0)
+    names = sorted(a[0] for m in smtp_server.messages for a in attachments(m))
+    assert len(names) == 1 and names[0].startswith("lettre_refus-")
+    assert "remplacé" in outbox("AVIS_FAVORABLE")[0].last_error
+    assert outbox("AVIS_DEFAVORABLE")[0].last_error is None
