@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from conftest import outbox, sign_in
 from ecandidat import letters, storage, workflow
 from ecandidat.mail import send_pending
-from ecandidat.models import Avis, Candidature, Commission, Formation, MotivationAvis, User
+from ecandidat.models import Candidature, Commission, Formation, MotivationAvis, User
 from ecandidat.users import create_user
 from ecandidat.workflow import commission as actions, decision
 from factories import PNG_BYTES
