@@ -327,10 +327,11 @@ REFERENCE_PREFIX = "lettre:"
 
 def mail_reference(candidature, code):
     """The attachment reference of a candidate's decision mail `code` (see
-    ecandidat.workflow.engine.send), or None: "lettre:<avis id>" for AVIS_FAVORABLE
-    and AVIS_DEFAVORABLE when the commission sends letters by mail and the
-    candidature has one for its last avis."""
-    if code not in ("AVIS_FAVORABLE", "AVIS_DEFAVORABLE"):
+    ecandidat.workflow.engine.send), or None: "lettre:<avis id>" for AVIS_FAVORABLE,
+    AVIS_DEFAVORABLE and TYPE_TRAIT_AD (an Accès direct validated is a favourable
+    decision) when the commission sends letters by mail and the candidature has
+    one for its last avis."""
+    if code not in ("AVIS_FAVORABLE", "AVIS_DEFAVORABLE", "TYPE_TRAIT_AD"):
         return None
     avis = last_avis(candidature)
     if avis is None or letter_kind(candidature, avis, mail=True) is None:

@@ -454,3 +454,16 @@ def test_a_decision_replaced_before_sending_leaves_its_letter_out(sent, admin, s
     assert len(names) == 1 and names[0].startswith("lettre_refus-")
     assert "remplacé" in outbox("AVIS_FAVORABLE")[0].last_error
     assert outbox("AVIS_DEFAVORABLE")[0].last_error is None
+
+
+def test_an_acces_direct_validated_sends_its_admission_letter(sent, admin, smtp_server):
+    flush(smtp_server)
+    set_commission(sent, lettre_par_mail=True)
+    actions.changer_type_traitement(admin, [fresh(sent)], "AD")
+    actions.valider_type_traitement(admin, [fresh(sent)])
+    [mail] = outbox("TYPE_TRAIT_AD")
+    assert mail.piece_jointe == f"lettre:{workflow.published_avis(fresh(sent)).id}"
+    send_pending()
+    [message] = [m for m in smtp_server.messages if m["To"] == "sent@example.org"]
+    [(name, kind, data)] = attachments(message)
+    assert name.startswith("lettre_admission-") and "DURAND" in pdf_text(data)
