@@ -463,9 +463,9 @@ def formation_stats(scope):
 
     Candidatures counted are those the user's Candidatures list shows (scope);
     cancelled ones are counted apart for gestionnaires and administrators (a membre
-    de commission never sees them). Four aggregate queries (GROUP BY) whatever the
-    number of formations: counts by statut and answer, by last avis, the liste
-    complémentaire, the désistements' reasons and the cancelled ones."""
+    de commission never sees them). Six queries whatever the number of formations:
+    the formations, then counts (GROUP BY) by statut and answer, by last avis, of
+    the liste complémentaire, the désistements' reasons and the cancelled ones."""
     formations = list(permissions.visible_formations(scope, (
         Formation.select(Formation, Commission, Centre).join(Commission).join(Centre)
         .order_by(Centre.libelle, Commission.libelle, Formation.libelle, Formation.id))))

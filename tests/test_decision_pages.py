@@ -14,7 +14,7 @@ import time_machine
 
 from conftest import outbox, sign_in
 from ecandidat import clock
-from ecandidat.models import AuditLog, Avis, Candidature, Centre, Formation, User
+from ecandidat.models import AuditLog, Avis, Candidat, Candidature, Centre
 from factories import open_formation, pieces, question
 from test_console import flashes
 from test_console_actions import (action_url, field_error, login, quick_passwords,  # noqa: F401
@@ -243,7 +243,7 @@ def test_after_the_deadline_the_candidate_is_refused_and_nothing_changes(app, de
         assert expected in text(client, f"/candidatures/{alix.id}/confirmer")
         for action in ("confirmer", "desister"):
             response = client.post(f"/candidatures/{alix.id}/{action}",
-                                   data={"csrf_token": token(form_page), "motif": "Trop tard"})
+                                   data={"csrf_token": token(form_page), "motif": "x" * 501})
             assert response.status_code == 302, action
             assert expected in candidate_flashes(
                 client.get(response.headers["Location"]).get_data(as_text=True)), action
@@ -324,7 +324,7 @@ def test_a_gestionnaire_confirms_and_withdraws_from_ouvrir(app, decided, client)
     assert response.status_code == 302
     result = flashes(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Désistement enregistré pour 1 candidature." in result
-    assert f"Promue depuis la liste complémentaire" in result and numero(bruno) in result
+    assert "Promue depuis la liste complémentaire" in result and numero(bruno) in result
     saved = fresh(chloe)
     assert (saved.confirmation, saved.motif_desistement) == (
         "DESISTE", "Appel du candidat : il part à l'étranger.")
@@ -440,3 +440,26 @@ def test_exports_and_dashboard_show_the_reasons_and_the_list(app, decided, clien
     assert "<summary>1 motif</summary>" in row and "Autre université; plus proche" in row
     assert "Liste complémentaire (en attente)" in dashboard
     assert "Motifs de désistement" in dashboard
+
+
+# --- Demo data ---------------------------------------------------------------------------------
+
+def test_the_demo_has_a_favourable_avis_to_answer_and_a_list_of_two(app):
+    from ecandidat.demo import create_demo
+    from ecandidat.models import CompteCandidat
+    from ecandidat.workflow import decision, refusals
+    from ecandidat.workflow.core import Actor
+
+    def of(email):
+        return (Candidature.select().join(Candidat).join(CompteCandidat)
+                .where(CompteCandidat.email == email).get())
+
+    create_demo()
+    create_demo()  # idempotent: nothing added, no rank rewritten
+    nathan = of("nathan.durand@example.org")
+    assert refusals("confirmer", Actor.candidat(nathan.candidat), nathan) == []
+    queue = decision.lc_queue(nathan.formation_id, nathan.campagne_id)
+    assert [(a.candidature.candidat.compte.email, a.rang, a.rang_reel) for a in queue] == [
+        ("manon.dubois@example.org", 1, 1), ("sarah.lambert@example.org", 2, 2)]
+    assert Candidature.select().join(Candidat).join(CompteCandidat).where(
+        CompteCandidat.email == "sarah.lambert@example.org").count() == 1

@@ -286,6 +286,10 @@ def desister(candidature_id):
     try:
         workflow.decision.desister(actor, candidature, motif=motif)
     except InvalidInput as error:
+        problems = workflow.refusals("desister", actor, candidature)
+        if problems:  # the reason does not matter when the désistement is refused anyway
+            flash(str(problems[0]), "error")
+            return redirect(url_for(".detail", candidature_id=candidature.id))
         return _answer_page(candidature, "desister", [], motif=motif,
                             errors={k: str(v) for k, v in error.errors.items()})
     except workflow.WorkflowError as error:

@@ -60,18 +60,19 @@ def _answer(answer):
     complémentaire). Returns the candidatures promoted."""
     def run(actor, selection, form):
         motif = form.motif_text() if isinstance(form, forms.DesistementForm) else None
-        if motif is not None:
-            decision.clean_motif(motif)  # its error next to the field, before anything
         with write_transaction():
             lock_candidatures(selection)
-            for formation_id in sorted({c.formation_id for c in selection}):
-                decision.lock_formation(formation_id)  # the documented lock order
+            if answer == "desister":  # the documented lock order: then the formations
+                for formation_id in sorted({c.formation_id for c in selection}):
+                    decision.lock_formation(formation_id)
             refused = [(c, problems[0]) for c in selection
                        for problems in [workflow.refusals(answer, actor, c)] if problems]
             if refused:
                 if len(selection) == 1:
                     raise workflow.WorkflowError(refused[0][1])
                 raise workflow.BulkRefused(refused)
+            if motif is not None:
+                decision.clean_motif(motif)  # InvalidInput: the error next to the field
             promoted = []
             for candidature in selection:
                 if answer == "confirmer":
