@@ -62,9 +62,6 @@ def _answer(answer):
         motif = form.motif_text() if isinstance(form, forms.DesistementForm) else None
         with write_transaction():
             lock_candidatures(selection)
-            if answer == "desister":  # the documented lock order: then the formations
-                for formation_id in sorted({c.formation_id for c in selection}):
-                    decision.lock_formation(formation_id)
             refused = [(c, problems[0]) for c in selection
                        for problems in [workflow.refusals(answer, actor, c)] if problems]
             if refused:
@@ -73,6 +70,13 @@ def _answer(answer):
                 raise workflow.BulkRefused(refused)
             if motif is not None:
                 decision.clean_motif(motif)  # InvalidInput: the error next to the field
+            if answer == "desister":
+                # The documented lock order (ecandidat.workflow.decision): the formations
+                # after the candidatures acted on — checked first, so that none of them
+                # is a liste complémentaire's head another désistement may be waiting
+                # for — and before the candidates each désistement promotes.
+                for formation_id in sorted({c.formation_id for c in selection}):
+                    decision.lock_formation(formation_id)
             promoted = []
             for candidature in selection:
                 if answer == "confirmer":
