@@ -1,4 +1,6 @@
-"""Flask CLI commands: `flask --app app db|referential|demo|users|mail …`."""
+"""Flask CLI commands: `flask --app app db|referential|demo|users|mail|jobs …`."""
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -10,6 +12,7 @@ users_cli = AppGroup("users", help="Utilisateurs de la console.")
 
 
 mail_cli = AppGroup("mail", help="Boîte d'envoi des mails.")
+jobs_cli = AppGroup("jobs", help="Tâches planifiées (à lancer par cron).")
 
 
 @db_cli.command("upgrade")
@@ -63,6 +66,10 @@ def referential_import_etablissements(path):
     except EtablissementFileError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"établissements importés : {count}")
+
+
+def _on_terminal():
+    return sys.stdout.isatty()
 
 
 def _progressbar(iterable, length, label):
@@ -142,6 +149,52 @@ def users_set_password(email, password):
     click.echo(f"Mot de passe de {user.email} : {password}")
 
 
+@jobs_cli.command("run")
+@click.argument("name", required=False)
+def jobs_run(name):
+    """Lance la tâche NAME, ou toutes dans l'ordre (voir `jobs list`).
+
+    Une tâche déjà en cours (lancée ailleurs) n'est pas relancée : le message le dit et
+    le code de sortie reste 0. Une tâche en échec sort avec le code 1."""
+    from ecandidat import jobs
+
+    if name is not None and name not in jobs.JOBS:
+        raise click.BadParameter(f"tâche inconnue « {name} » ; tâches : "
+                                 f"{', '.join(jobs.NAMES)}", param_hint="NAME")
+    # A progress bar by hand on a terminal, plain lines in cron and tests.
+    progress = _progressbar if _on_terminal() else None
+    failed = False
+    with db.database.connection_context():
+        for each in ([name] if name else jobs.NAMES):
+            outcome = jobs.run_job(each, progress=progress)
+            click.echo(outcome.text(), err=outcome.failed)
+            failed = failed or outcome.failed
+    if failed:
+        raise SystemExit(1)
+
+
+@jobs_cli.command("list")
+def jobs_list():
+    """Chaque tâche : sa dernière exécution, si elle tourne, son dernier rapport."""
+    from ecandidat import jobs
+
+    with db.database.connection_context():
+        rows = jobs.status()
+    for job, run in rows:
+        click.echo(f"{job.name} — {job.label}")
+        if run is None or (run.finished_at is None and run.running_since is None):
+            click.echo("  jamais lancée")
+            continue
+        if run.running_since is not None:
+            click.echo(f"  en cours depuis le {jobs.format_instant(run.running_since)}")
+        if run.finished_at is not None:
+            click.echo(f"  dernière exécution : terminée le {jobs.format_instant(run.finished_at)} "
+                       f"({run.runs} exécution(s) en tout)")
+            click.echo(f"  dernier rapport : {run.last_report or '—'}")
+        if run.last_error:
+            click.echo(f"  dernière erreur : {run.last_error}")
+
+
 def register_cli(app):
-    for command in (db_cli, referential_cli, users_cli, mail_cli, demo_command):
+    for command in (db_cli, referential_cli, users_cli, mail_cli, jobs_cli, demo_command):
         app.cli.add_command(command)

@@ -96,8 +96,11 @@ def render(sujet, corps, variables):
     return " ".join(subject.split()), body
 
 
-def queue_mail(code, to, variables):
+def queue_mail(code, to, variables, attachment=None):
     """Render the template `code` and store the mail in the outbox.
+
+    `attachment`: a reference to a document produced when the mail is sent
+    (OutboxMail.piece_jointe, see `_attachment`), e.g. "lettre:<avis id>".
 
     Call it inside the transaction of the change that causes the mail, so
     both commit or neither does. Returns the OutboxMail, or None when the
@@ -121,7 +124,7 @@ def queue_mail(code, to, variables):
         _, sujet, corps = DEFAULT_TEMPLATES[code]
         subject, body = render(sujet, corps, variables)
     mail = OutboxMail.create(destinataire=to, sujet=subject, corps_texte=body, code=code,
-                             last_error=problem)
+                             last_error=problem, piece_jointe=attachment)
     if has_request_context():
         g.setdefault("outbox_ids", []).append(mail.id)
     return mail
@@ -142,18 +145,48 @@ def send_pending(ids=None, now=None, limit=200):
     for mail in _due(ids, now, limit):
         if not _claim(mail, now):
             continue
+        message = Message(subject=mail.sujet, recipients=[mail.destinataire],
+                          body=mail.corps_texte, html=mail.corps_html)
+        problem = _attach(message, mail)
         try:
-            flask_mail.send(Message(subject=mail.sujet, recipients=[mail.destinataire],
-                                    body=mail.corps_texte, html=mail.corps_html))
+            flask_mail.send(message)
         except Exception as error:  # any SMTP or network failure: keep it for later
             failed += 1
             _record_failure(mail, error, now)
         else:
             sent += 1
             # last_error stays: the last problem met (a failed attempt, a template
-            # replaced by its default) remains readable once the mail is sent.
-            OutboxMail.update(sent_at=clock.now()).where(OutboxMail.id == mail.id).execute()
+            # replaced by its default, an attachment left out) remains readable
+            # once the mail is sent.
+            changes = {"sent_at": clock.now()}
+            if problem:
+                changes["last_error"] = problem[:2000]
+            OutboxMail.update(changes).where(OutboxMail.id == mail.id).execute()
     return sent, failed
+
+
+def _attachment(reference):
+    """(file name, content type, bytes) of an attachment reference. Produced at send
+    time, from the rows as they are then: "lettre:<avis id>" is the admission or
+    refusal letter of that avis (ecandidat.letters)."""
+    from ecandidat import letters  # letters → pdf → workflow → this module
+    return letters.mail_attachment(reference)
+
+
+def _attach(message, mail):
+    """Attach the mail's document to `message`; the reason (for last_error) when it
+    cannot be produced: the mail then leaves without it, never held back."""
+    if not mail.piece_jointe:
+        return None
+    try:
+        name, content_type, data = _attachment(mail.piece_jointe)
+        message.attach(filename=name, content_type=content_type, data=data)
+    except Exception as error:  # a letter that cannot be rendered never holds the mail
+        problem = (f"Pièce jointe {mail.piece_jointe} non jointe : "
+                   f"{type(error).__name__}: {error}")
+        log.warning("%s (mail %s à %s)", problem, mail.id, mail.destinataire)
+        return " — ".join(p for p in (mail.last_error, problem) if p)
+    return None
 
 
 def _due(ids, now, limit):

@@ -197,3 +197,82 @@ def test_overlapping_selections_never_deadlock_nor_write_half(app, world):
     assert {fresh(c).statut for c in (first, second)} == {"CO"}
     assert len(outbox("STATUT_CO")) == 2
     assert AuditLog.select().where(AuditLog.action == "statut_CO").count() == 2
+
+
+# --- After the decision: answers and the liste complémentaire ---------------------------
+
+@pytest.fixture
+def lc_world(app, make_compte):
+    from test_decision import lc_world as build
+    return build.__wrapped__(app, make_compte)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_withdrawals_at_once_promote_two_different_candidates(app, lc_world, round_):
+    from ecandidat.models import Avis
+    from ecandidat.workflow import decision
+    from test_decision import candidate_of, decided, lc_queue_state
+    leaving = [decided(lc_world, f"fa{i}@example.org") for i in range(2)]
+    waiting = [decided(lc_world, f"lc{i}@example.org", "LC", rang=i + 1) for i in range(3)]
+    results = race(app, *[lambda c=c: decision.desister(candidate_of(c), fresh(c))
+                          for c in leaving])
+    assert not refused(results)
+    promoted = sorted(r.id for r in results)
+    assert promoted == sorted(c.id for c in waiting[:2])
+    for candidature in waiting[:2]:
+        assert Avis.select().where(Avis.candidature == candidature.id,
+                                   Avis.type_avis == "FA", Avis.valide).count() == 1
+    assert lc_queue_state(lc_world) == [(waiting[2].id, 3, 1)]
+    assert sorted(m.destinataire for m in outbox("AVIS_FAVORABLE")
+                  if m.destinataire.startswith("lc")) == ["lc0@example.org", "lc1@example.org"]
+
+
+def test_a_double_click_on_withdraw_promotes_once(app, lc_world):
+    from ecandidat.workflow import decision
+    from test_decision import candidate_of, decided, lc_queue_state
+    leaving = decided(lc_world, "fa@example.org")
+    waiting = [decided(lc_world, f"lc{i}@example.org", "LC", rang=i + 1) for i in range(2)]
+    before = len(outbox())
+    results = race(app, *[lambda: decision.desister(candidate_of(leaving), fresh(leaving))] * 3)
+    assert len(refused(results)) == 2
+    assert lc_queue_state(lc_world) == [(waiting[1].id, 2, 1)]
+    assert [m.code for m in outbox()[before:]] == [
+        "CANDIDATURE_DESIST", "COMMISSION_ALERT_DESISTEMENT", "AVIS_FAVORABLE",
+        "COMMISSION_ALERT_LISTE_PRINC"]
+
+
+def test_a_confirmation_against_the_deadline_job_ends_in_one_answer(app, lc_world):
+    import datetime
+    from ecandidat import clock
+    from ecandidat.workflow import commission, decision
+    from test_decision import decided
+    late = decided(lc_world, "late@example.org")
+    commission.changer_date_confirmation(lc_world["admin"], [late],
+                                         clock.today() - datetime.timedelta(days=1))
+    results = race(app, lambda: decision.confirmer(lc_world["gestionnaire"], fresh(late)),
+                   lambda: decision.desister_auto(fresh(late)))
+    assert len(refused(results)) == 1
+    final = fresh(late)
+    answers = AuditLog.select().where(AuditLog.table == "candidature",
+                                      AuditLog.record_id == late.id,
+                                      AuditLog.action.in_(["confirmer", "desister_auto"]))
+    assert [a.action for a in answers] == [
+        "confirmer" if final.confirmation == "CONFIRME" else "desister_auto"]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_new_avis_on_the_head_during_a_withdrawal_never_deadlocks(app, lc_world, round_):
+    from ecandidat.models import Avis
+    from ecandidat.workflow import commission, decision
+    from test_decision import candidate_of, decided
+    leaving = decided(lc_world, "fa@example.org")
+    head = decided(lc_world, "lc1@example.org", "LC", rang=1)
+    second = decided(lc_world, "lc2@example.org", "LC", rang=2)
+    results = race(app, lambda: decision.desister(candidate_of(leaving), fresh(leaving)),
+                   lambda: commission.saisir_avis(lc_world["admin"], [fresh(head)], "LA"))
+    assert not refused(results)
+    promoted = results[0]
+    assert promoted.id in (head.id, second.id)
+    promotions = Avis.select().where(Avis.type_avis == "FA", Avis.valide,
+                                     Avis.candidature.in_([head.id, second.id]))
+    assert [a.candidature_id for a in promotions] == [promoted.id]

@@ -298,3 +298,27 @@ def desister(candidature_id):
         flash(_("Votre désistement de « %(formation)s » est enregistré.",
                 formation=candidature.formation.libelle), "success")
     return redirect(url_for(".detail", candidature_id=candidature.id))
+
+
+# --- Letters (ecandidat.letters) -------------------------------------------------------------
+
+@bp.app_template_global("letter_kind")
+def letter_kind_global(candidature):
+    """In the pages (the candidature page, the console's "Ouvrir"): which letter the
+    candidature has now ("admission", "refus" or None)."""
+    from ecandidat import letters
+    return letters.letter_kind(candidature)
+
+
+@bp.route("/<int:candidature_id>/lettre.pdf")
+@candidate_required
+def lettre(candidature_id):
+    """Télécharger lettre d'admission / de refus: the candidate's own live
+    candidature only, and only while it has a letter (else 404)."""
+    from ecandidat import letters
+    candidature = own_candidature(candidature_id)
+    try:
+        name, data = letters.letter_download(candidature)
+    except letters.NoLetter:
+        abort(404)
+    return send_private_bytes(data, name, "application/pdf")

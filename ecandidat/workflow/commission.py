@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ecandidat import clock, codes, permissions
 from ecandidat.audit import record, snapshot
+from ecandidat.db import write_transaction
 from ecandidat.models import (Avis, Candidat, Candidature, CandidatureTag, Commission,
                               CompteCandidat, Formation, MotivationAvis, PieceCandidat, Tag,
                               TypeDecision)
@@ -220,7 +221,7 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
                 commentaire=None, preselection_date=None, preselection_heure=None,
                 preselection_lieu=None, today=None):
     """Enter an avis: a new row (the history stays; the last counts), not
-    validated, and the candidate's confirmation reset. On a selection, refused
+    validated, and the candidate's answer (and its reminder) reset. On a selection, refused
     as a whole where a validated avis exists."""
     motivation = None
     if motivation_id not in (None, ""):
@@ -249,10 +250,14 @@ def saisir_avis(actor, candidatures, type_avis, motivation_id=None, rang=None,
     def write(candidature):
         return _create_avis(actor, candidature, dict(
             fields, type_decision=_decision(candidature.formation, type_avis)))
-    return run_many("saisir_avis", actor, candidatures, write=write, today=today,
-                    values={"confirmation": None, "date_confirmation": None,
-                            "confirmation_par": None},
-                    checks=(_no_validated_avis,) if len(candidatures) > 1 else ())
+    created = run_many("saisir_avis", actor, candidatures, write=write, today=today,
+                       values={"confirmation": None, "date_confirmation": None,
+                               "confirmation_par": None, "motif_desistement": None,
+                               "relance_envoyee": False},
+                       checks=(_no_validated_avis,) if len(candidatures) > 1 else ())
+    # A new avis takes a candidate out of the liste complémentaire's queue.
+    _recompute_rangs(candidatures)
+    return created
 
 
 def _create_avis(actor, candidature, fields):
@@ -291,7 +296,25 @@ def valider_avis(actor, candidatures, today=None, expected=None):
         avis.valide, avis.valide_le = True, now
         record(actor.label, "valider_avis", avis, {"valide": False}, {"valide": True})
         return avis
-    return run_many("valider_avis", actor, candidatures, write=write, today=today)
+    validated = run_many("valider_avis", actor, candidatures, write=write, today=today)
+    _recompute_rangs(candidatures)
+    return validated
+
+
+def _recompute_rangs(candidatures):
+    """Once the avis are committed: the rang réel of the listes complémentaires these
+    candidatures are on, in a transaction of its own that locks only the formation —
+    holding the candidatures' locks while waiting for a formation's would deadlock
+    with a désistement, which holds the formation while it locks the candidature it
+    promotes (ecandidat.workflow.decision). The rang réel is derived: the next
+    recomputation (any avis, désistement or the désistement-auto job) rewrites it."""
+    from ecandidat.workflow.decision import lock_formation, recompute_rangs
+    lists = sorted({(c.formation_id, c.campagne_id or 0) for c in candidatures
+                    if c.formation.liste_complementaire})
+    for formation_id, campagne_id in lists:
+        with write_transaction():
+            lock_formation(formation_id)
+            recompute_rangs(formation_id, campagne_id or None)
 
 
 # --- Tags, dates, bloc-notes ------------------------------------------------------------

@@ -19,8 +19,8 @@ from peewee import fn
 from ecandidat import clock
 from ecandidat.audit import record
 from ecandidat.db import write_transaction
-from ecandidat.models import Avis, Candidat, Candidature, CompteCandidat, Formation
-from ecandidat.workflow.core import Actor, locked
+from ecandidat.models import Avis, Campagne, Candidat, Candidature, CompteCandidat, Formation
+from ecandidat.workflow.core import Actor, WorkflowError, locked
 from ecandidat.workflow.engine import run
 from ecandidat.workflow.rules import (CONFIRME, DESISTE, confirmation_deadline_passed,
                                       relance_favorable_due)
@@ -115,12 +115,6 @@ def promouvoir(formation_id, campagne_id, today=None):
     formation = lock_formation(formation_id)
     if not formation.liste_complementaire:
         return None
-    queue = lc_queue(formation_id, campagne_id)
-    if not queue:
-        return None
-    head = (Candidature.select(Candidature, Candidat, CompteCandidat, Formation)
-            .join(Candidat).join(CompteCandidat).switch(Candidature).join(Formation)
-            .where(Candidature.id == queue[0].candidature_id).get())
     deadline = formation.date_confirmation_lc
     if deadline is None and formation.delai_confirmation_lc:
         deadline = today + datetime.timedelta(days=formation.delai_confirmation_lc)
@@ -133,11 +127,25 @@ def promouvoir(formation_id, campagne_id, today=None):
         record(PROMOTION.label, "avis", avis, None,
                {"type_avis": "FA", "valide": True, "liste_complementaire": True})
         return avis
-    run("promouvoir", PROMOTION, head, write=write, today=today,
-        values={"confirmation": None, "date_confirmation": None, "confirmation_par": None,
-                "relance_envoyee": False, "date_confirmation_manuelle": deadline})
+
+    promoted = None
+    for place in lc_queue(formation_id, campagne_id):
+        head = (Candidature.select(Candidature, Candidat, CompteCandidat, Formation)
+                .join(Candidat).join(CompteCandidat).switch(Candidature).join(Formation)
+                .where(Candidature.id == place.candidature_id).get())
+        try:
+            run("promouvoir", PROMOTION, head, write=write, today=today,
+                values={"confirmation": None, "date_confirmation": None,
+                        "confirmation_par": None, "relance_envoyee": False,
+                        "date_confirmation_manuelle": deadline})
+        except WorkflowError:
+            # Its avis changed between the queue's read and its lock (a console
+            # user's new avis): not on the list any more, the next one is promoted.
+            continue
+        promoted = head
+        break
     recompute_rangs(formation_id, campagne_id)
-    return head
+    return promoted
 
 
 # --- Reminders ------------------------------------------------------------------------------
@@ -158,15 +166,23 @@ def relancer_transmission(candidature, today=None):
 
 # --- What the jobs go through (each candidature is checked again under its lock) -----------
 
+def _not_archived(query):
+    """Candidatures of no campaign or of a campaign not archived: an archived
+    campaign's candidatures wait for their destruction, nothing acts on them."""
+    return query.where(Candidature.campagne.is_null()
+                       | Candidature.campagne.in_(Campagne.select(Campagne.id)
+                                                  .where(Campagne.archivee_le.is_null())))
+
+
 def _with_last_favourable():
     latest = Avis.alias()
     last_id = latest.select(fn.MAX(latest.id)).where(latest.candidature == Candidature.id)
-    return (Candidature.select(Candidature, Formation).join(Formation)
-            .switch(Candidature).join(Avis, on=(Avis.candidature == Candidature.id))
-            .where(Avis.id == last_id, Avis.type_avis == "FA", Avis.valide,
-                   Candidature.confirmation.is_null(),
-                   Candidature.date_annulation.is_null())
-            .order_by(Candidature.id))
+    return _not_archived(
+        Candidature.select(Candidature, Formation).join(Formation)
+        .switch(Candidature).join(Avis, on=(Avis.candidature == Candidature.id))
+        .where(Avis.id == last_id, Avis.type_avis == "FA", Avis.valide,
+               Candidature.confirmation.is_null(), Candidature.date_annulation.is_null())
+        .order_by(Candidature.id))
 
 
 def due_desistements(today):
@@ -191,5 +207,5 @@ def due_relances_transmission(today):
                      & Formation.date_retour.between(today, last_day))
                     | Candidature.date_retour_manuelle.between(today, last_day))
              .order_by(Candidature.id))
-    return list(query)
+    return list(_not_archived(query))
 

@@ -142,10 +142,16 @@ def mail_variables(code, candidature):
 
 def send(mail, candidature):
     """Queue `mail` (a rules.Mail) to the candidate, or to the commission when it
-    asked for this kind of alert."""
+    asked for this kind of alert. AVIS_FAVORABLE and AVIS_DEFAVORABLE to the
+    candidate refer to the letter of the last avis when the commission sends
+    letters by mail (Commission.lettre_par_mail)."""
     if mail.alert is None:
+        # A decision mail carries the letter of its avis when the commission says so
+        # (rendered when the mail is sent: ecandidat.mail, ecandidat.letters).
+        from ecandidat.letters import mail_reference  # letters → pdf → workflow
         queue_mail(mail.code, candidature.candidat.compte.email,
-                   mail_variables(mail.code, candidature))
+                   mail_variables(mail.code, candidature),
+                   attachment=mail_reference(candidature, mail.code))
         return
     commission = candidature.formation.commission
     to = commission.mail_alerte or commission.mail

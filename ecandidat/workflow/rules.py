@@ -285,8 +285,9 @@ RULES.update({
     ("desister_auto", JOB): Rule(
         ANY, None, checks=(favourable_validated, not_answered, confirmation_deadline_passed),
         mails=(Mail("CANDIDATURE_DESIST_AUTO"), _DESIST_ALERT), **_ANSWER),
+    # Whatever the statut du dossier: a validated LC avis is the place on the list.
     ("promouvoir", JOB): Rule(
-        RECEIVED, _NOT_RECEIVED, checks=(last_avis_validated_lc,),
+        ANY, None, checks=(last_avis_validated_lc,),
         mails=(Mail("AVIS_FAVORABLE"),
                Mail("COMMISSION_ALERT_LISTE_PRINC", "alerte_liste_principale"))),
     ("relance_favorable", JOB): Rule(

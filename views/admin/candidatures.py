@@ -28,7 +28,7 @@ from views.admin.exports import CandidatureOutputsMixin
 from views.admin.base import console_user
 from views.admin.candidature_actions import (ACTIONS, access_refusal, action_label, fill_form,
                                              offered, readable_changes, show_errors)
-from views.files import send_private_file
+from views.files import send_private_bytes, send_private_file
 
 CONSOLE_ROLES = ("admin", "gestionnaire", "commission")
 # Flask-Admin list actions ("Avec la sélection") → the action pages (ACTIONS).
@@ -353,6 +353,20 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
             if piece.id == piece_id and row is not None and row.fichier:
                 return send_private_file(row.fichier, row.nom_original, row.type_mime)
         abort(404)
+
+    @expose("/<int:candidature_id>/lettre.pdf")
+    def lettre_view(self, candidature_id):
+        """The candidature's admission or refusal letter, as the candidate gets it:
+        scope checked again (ecandidat.permissions), 404 outside it or without a letter."""
+        from ecandidat import letters
+        candidature = self.get_one(candidature_id)
+        if candidature is None:
+            abort(404)
+        try:
+            name, data = letters.letter_download(candidature)
+        except letters.NoLetter:
+            abort(404)
+        return send_private_bytes(data, name, "application/pdf")
 
 
 def _avis_history(candidature):

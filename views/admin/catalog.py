@@ -12,13 +12,13 @@ Who reaches what (views.admin.setup_base, ecandidat.permissions):
 """
 from flask import request
 from flask_admin import expose
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import LazyString, gettext as _, lazy_gettext as _l
 from markupsafe import Markup
 from peewee import JOIN
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, Length, Optional
 
-from ecandidat import codes, permissions
+from ecandidat import codes, letters, permissions
 from ecandidat.models import (Adresse, Campagne, Centre, Commission, CommissionMembre, Formation,
                               Pays, TypeDecision, TypeDiplome, User)
 from ecandidat.models.catalog import DATE_ORDER_RULES
@@ -32,6 +32,7 @@ EVERY_ROLE = ("admin", "gestionnaire", "commission")
 OPTIONAL_MAIL = [Optional(), Email(_l("Cette adresse mail n'est pas valide.")),
                  Length(max=254, message=_l("L'adresse mail est trop longue."))]
 BLANK = "—"
+LETTER_MAX = 10000
 
 
 def _yes_no(view, context, model, name):
@@ -144,6 +145,13 @@ def _signature(view, context, model, name):
         url=url, alt=_("Image de signature"), link=_("Télécharger l'image de signature"))
 
 
+def _letter_text(view, context, model, name):
+    text = getattr(model, name)
+    if not text:
+        return _("Texte par défaut")
+    return Markup('<pre class="mb-0">{}</pre>').format(text)
+
+
 def _member_choices(scope):
     """The membres de commission a user may put in a commission: every one for an
     administrator; for a gestionnaire, those already in a commission of their
@@ -157,6 +165,17 @@ def _member_choices(scope):
             for u in query.order_by(User.nom, User.prenom)]
 
 
+def letter_text_args(kind):
+    """The form arguments of a commission's letter text (ecandidat.letters): empty
+    means the default text, shown as the placeholder."""
+    return {"validators": [Optional(), Length(max=LETTER_MAX, message=_l(
+                "Le texte tient en %(max)s caractères au plus.", max=LETTER_MAX))],
+            "description": _l("Vide : le texte par défaut (affiché en grisé) est utilisé. "
+                              "Variables possibles : %(variables)s.",
+                              variables=LazyString(letters.variables_help)),
+            "render_kw": {"rows": 10, "placeholder": letters.default_text(kind)}}
+
+
 def _pays_choices():
     return [("", BLANK)] + [(p.code, p.libelle) for p in Pays.select().order_by(Pays.libelle)]
 
@@ -168,20 +187,24 @@ class CommissionView(SetupView):
     column_details_list = ("code", "libelle", "centre", "actif", "membres", "adresse", "mail",
                            "telephone", "url", "signataire", "signature_fichier",
                            "commentaire_retour", "lettre_editable", "lettre_par_mail",
-                           "afficher_commentaire",
+                           "lettre_admission", "lettre_refus", "afficher_commentaire",
                            "alerte_transmission", "alerte_annulation", "alerte_desistement",
                            "alerte_liste_principale", "mail_alerte")
     column_searchable_list = ("code", "libelle")
     column_filters = ("actif",)
     column_formatters = {"membres": _members, "adresse": _address,
-                         "signature_fichier": _signature}
+                         "signature_fichier": _signature,
+                         "lettre_admission": _letter_text, "lettre_refus": _letter_text}
     form_columns = ("code", "libelle", "centre", "actif", "mail", "telephone", "url",
                     "signataire", "commentaire_retour", "lettre_editable", "lettre_par_mail",
-                    "afficher_commentaire",
+                    "lettre_admission", "lettre_refus", "afficher_commentaire",
                     "alerte_transmission", "alerte_annulation", "alerte_desistement",
                     "alerte_liste_principale", "mail_alerte")
+    labels = {"lettre_admission": _l("Texte de la lettre d'admission"),
+              "lettre_refus": _l("Texte de la lettre de refus")}
     form_args = {"mail": {"validators": OPTIONAL_MAIL},
-                 "mail_alerte": {"validators": OPTIONAL_MAIL}}
+                 "mail_alerte": {"validators": OPTIONAL_MAIL},
+                 **{letters.FIELDS[kind]: letter_text_args(kind) for kind in letters.KINDS}}
     form_extra_fields = {
         "membres": SelectMultipleField(_l("Membres"), coerce=int, choices=[],
                                        validate_choice=True),
@@ -240,6 +263,16 @@ class CommissionView(SetupView):
         if missing:
             raise FieldErrors({"presidents": _l(
                 "Un président doit aussi être membre de la commission.")})
+        letter_errors = {}
+        for kind in letters.KINDS:  # checked as mail templates are: it must render
+            field = letters.FIELDS[kind]
+            text = (getattr(model, field) or "").strip()
+            setattr(model, field, text or None)  # empty: the default text
+            problems = letters.check(text)
+            if problems:
+                letter_errors[field] = problems[0]
+        if letter_errors:
+            raise FieldErrors(letter_errors)
         self._apply_address(form, model)
 
     @staticmethod
