@@ -1,7 +1,8 @@
 """After the decision in a real browser, CSRF on and the site's CSP (issue 9, the end
 of the candidate guide). Set up through the workflow: ALIX and CHLOE have a
 validated Favorable avis, BRUNO is first on the liste complémentaire. ALIX confirms
-(the confirmation page with the deadline, then only "Désistement candidature");
+(the confirmation page with the deadline, then only "Désistement candidature") and
+downloads her admission letter;
 CHLOE withdraws with a reason; BRUNO is promoted: he receives the AVIS_FAVORABLE
 mail and sees "Confirmation candidature" on his page."""
 import datetime
@@ -9,6 +10,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from conftest import outbox
 from ecandidat import clock
@@ -78,9 +80,13 @@ def test_confirmation_desistement_and_the_list_that_moves(app, page, tab, decide
     expect(page.locator("#reponse")).to_contain_text("Confirmée le")
     assert Candidature.get_by_id(alix.id).confirmation == "CONFIRME"
     assert [m.destinataire for m in outbox("CANDIDATURE_CONFIRM")] == ["alix@example.org"]
-    # TODO(lead): the admission letter — ALIX clicks "Télécharger lettre d'admission"
-    # (route candidatures.lettre, GET /candidatures/<id>/lettre.pdf, built by the letters
-    # helper and not in main yet) and the PDF, read back with pypdf, holds her name.
+    # The admission letter: a real PDF with her name.
+    with page.expect_download() as download_info:
+        actions(page).get_by_role("button", name="Télécharger lettre d'admission").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    letter = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(download.path()).pages)
+    assert "ALIX" in letter and "Alix" in letter and "Formation M1AES" in letter
 
     # CHLOE withdraws with a reason.
     email, password, chloe = decided["chloe"]
@@ -98,6 +104,8 @@ def test_confirmation_desistement_and_the_list_that_moves(app, page, tab, decide
     flash(other, "Votre désistement de « Formation M1AES » est enregistré.")
     expect(other.locator("#reponse")).to_contain_text("Désistée le")
     expect(actions(other).get_by_role("button", name="Désistement candidature")).to_have_count(0)
+    expect(actions(other).get_by_role("button", name="Télécharger lettre d'admission")
+           ).to_have_count(0)  # withdrawn: no admission letter any more
     saved = Candidature.get_by_id(chloe.id)
     assert (saved.confirmation, saved.motif_desistement) == (
         "DESISTE", "J'ai accepté une autre proposition.")
