@@ -7,7 +7,12 @@ Every object is looked up by its code (a candidate by their address) first, so
 running it again changes nothing. Candidatures go through ecandidat.workflow (the
 candidate's actions, then a demo administrator's console actions): their audit
 rows and mails are those of real use. The mails stay in the outbox (a command
-sends no mail; `flask mail send` would, to example.org addresses)."""
+sends no mail; `flask mail send` would, to example.org addresses).
+
+After the decision (issue 9): in "M1 Administration Economique et Sociale", DURAND
+Nathan has a validated Favorable avis to confirm or withdraw, DUBOIS Manon and
+LAMBERT Sarah are on the liste complémentaire (rangs 1 and 2): a désistement
+promotes Manon."""
 import datetime
 import io
 from dataclasses import dataclass, field
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfWriter
 
 from ecandidat import clock, workflow
-from ecandidat.db import database
+from ecandidat.db import database, write_transaction
 from ecandidat.models import (Adresse, BacSerie, Campagne, Candidat, CandidatBac, Candidature,
                               Centre, Commission, Commune, CompteCandidat, Departement, Formation,
                               MotivationAvis, Pays, PieceJustificative, Question,
@@ -23,7 +28,7 @@ from ecandidat.models import (Adresse, BacSerie, Campagne, Candidat, CandidatBac
 from ecandidat.models.accounts import new_numero_dossier
 from ecandidat.security import generate_password, hash_password
 from ecandidat.users import create_user
-from ecandidat.workflow import commission as console
+from ecandidat.workflow import commission as console, decision
 
 TYPES_DIPLOME = (("LICENCE", "Licence", 1), ("MASTER", "MASTER", 2),
                  ("NON_DIPL", "Non diplômant", 9))
@@ -125,6 +130,8 @@ CANDIDATS = (
      "favorable"),
     ("manon.dubois@example.org", "Mme", "DUBOIS", "Manon", (2001, 2, 17), "M1AES",
      "liste_complementaire"),
+    ("sarah.lambert@example.org", "Mme", "LAMBERT", "Sarah", (2001, 8, 21), "M1AES",
+     "liste_complementaire_2"),
     ("louis.lefebvre@example.org", "M.", "LEFEBVRE", "Louis", (1999, 12, 1), "M1AES",
      "defavorable"),
     ("camille.leroy@example.org", "Mme", "LEROY", "Camille", (2000, 4, 8), "M2DM", "transmise"),
@@ -198,6 +205,7 @@ def create_demo(today=None):
                 report.accounts.append((email, role, password))
         _decision_settings(formations.values())
         _candidatures(report, formations, today)
+        _rangs_reels(formations.values(), campagne)
     return report
 
 
@@ -276,6 +284,17 @@ def _candidatures(report, formations, today):
                                           formations[formation], today=today)
         _STATES[state](actor, candidat, candidature, today)
         report.candidats += 1
+
+
+def _rangs_reels(formations, campagne):
+    """The rang réel of each liste complémentaire (the candidate may be shown it:
+    LC_RANG_AFFICHAGE), as a désistement would recompute it; unchanged ranks are
+    not written again."""
+    for formation in formations:
+        if formation.liste_complementaire:
+            with write_transaction():
+                decision.lock_formation(formation.id)
+                decision.recompute_rangs(formation.id, campagne.id)
 
 
 def _places():
@@ -416,6 +435,7 @@ _STATES = {
     "avis_saisi": _avis("FA", False, commentaire="Bon dossier, à confirmer en jury."),
     "favorable": _favorable,
     "liste_complementaire": _avis("LC", True, rang=1),
+    "liste_complementaire_2": _avis("LC", True, rang=2),
     "defavorable": _avis("DE", True, motivation="PREREQUIS",
                          commentaire="Les prérequis en économie ne sont pas acquis."),
     "acces_direct": _acces_direct,

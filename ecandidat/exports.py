@@ -184,8 +184,13 @@ COLUMNS = (
     Column("motif", _l("Motivation de l'avis"), _motif, needs=("avis", "motivations")),
     Column("commentaire", _l("Commentaire de l'avis"), _avis("commentaire"), needs=("avis",)),
     Column("rang", _l("Rang en liste complémentaire"), _avis("rang"), needs=("avis",)),
+    # The place in the queue as ecandidat.workflow.decision last computed it.
+    Column("rang_reel", _l("Rang réel"), _avis("rang_reel"), needs=("avis",)),
     Column("confirmation", _l("Confirmation / désistement"),
            lambda c, b: str(codes.CONFIRMATION.label(c.confirmation)), default=True),
+    Column("date_confirmation", _l("Date de confirmation ou de désistement"),
+           _field("date_confirmation", _instant)),
+    Column("motif_desistement", _l("Motif du désistement"), _field("motif_desistement")),
     Column("date_retour_manuelle", _l("Date limite de retour (manuelle)"),
            _field("date_retour_manuelle")),
     Column("date_confirmation_manuelle", _l("Date limite de confirmation (manuelle)"),
@@ -434,6 +439,8 @@ class FormationStats:
     desistees: int = 0
     annulees: int = None                             # None: not shown to this scope
     capacite: int = None
+    liste_complementaire: int = 0                    # the queue's length (decision.lc_queue)
+    motifs: list = field(default_factory=list)       # the désistements' reasons given
 
     def add(self, other):
         self.candidatures += other.candidatures
@@ -444,6 +451,7 @@ class FormationStats:
         self.sans_avis += other.sans_avis
         self.confirmees += other.confirmees
         self.desistees += other.desistees
+        self.liste_complementaire += other.liste_complementaire
         if other.annulees is not None:
             self.annulees = (self.annulees or 0) + other.annulees
         if other.capacite is not None:
@@ -455,8 +463,9 @@ def formation_stats(scope):
 
     Candidatures counted are those the user's Candidatures list shows (scope);
     cancelled ones are counted apart for gestionnaires and administrators (a membre
-    de commission never sees them). Four aggregate queries (GROUP BY) whatever the
-    number of formations."""
+    de commission never sees them). Six queries whatever the number of formations:
+    the formations, then counts (GROUP BY) by statut and answer, by last avis, of
+    the liste complémentaire, the désistements' reasons and the cancelled ones."""
     formations = list(permissions.visible_formations(scope, (
         Formation.select(Formation, Commission, Centre).join(Commission).join(Centre)
         .order_by(Centre.libelle, Commission.libelle, Formation.libelle, Formation.id))))
@@ -491,6 +500,24 @@ def formation_stats(scope):
         if row is not None:
             key = (type_avis, bool(valide))
             row.avis[key] = row.avis.get(key, 0) + count
+    # The liste complémentaire of each formation: the candidatures ecandidat.workflow.
+    # decision.lc_queue lists (last avis a validated LC with a rang), counted per formation.
+    queue = permissions.visible_candidatures(scope, (
+        Candidature.select(Candidature.formation, fn.COUNT(Candidature.id))
+        .join(Avis, on=(Avis.candidature == Candidature.id))
+        .where(Avis.id == last_id, Avis.type_avis == "LC", Avis.valide,
+               Avis.rang.is_null(False), Candidature.date_annulation.is_null())))
+    for formation_id, count in queue.group_by(Candidature.formation).tuples():
+        if formation_id in stats:
+            stats[formation_id].liste_complementaire = count
+    reasons = permissions.visible_candidatures(scope, (
+        Candidature.select(Candidature.formation, Candidature.motif_desistement)
+        .where(Candidature.confirmation == "DESISTE",
+               Candidature.motif_desistement.is_null(False))
+        .order_by(Candidature.date_confirmation, Candidature.id)))
+    for formation_id, motif in reasons.tuples():
+        if formation_id in stats:
+            stats[formation_id].motifs.append(motif)
     if not scope.transmitted_only and formations:
         seen = permissions.visible_formations(scope, Formation.select(Formation.id))
         cancelled = (Candidature.select(Candidature.formation, fn.COUNT(Candidature.id))

@@ -101,6 +101,18 @@ class DateConfirmationForm(ActionForm):
                       _l("Vide : la date limite de confirmation de la formation s'applique."))
 
 
+class DesistementForm(ActionForm):
+    """Désistement candidature on the candidate's behalf: the reason is optional (its
+    length is checked by the workflow: ecandidat.workflow.decision.clean_motif)."""
+    motif = TextAreaField(_l("Motif du désistement (facultatif)"),
+                          description=_l("500 caractères au plus. Il figure dans les exports "
+                                         "et le tableau de bord."))
+
+    def motif_text(self):
+        """The reason as typed: a textarea's CRLF line breaks count as one character."""
+        return (self.motif.data or "").replace("\r\n", "\n")
+
+
 # --- On the "Ouvrir" page ----------------------------------------------------------------
 
 class PieceStatutForm(BaseForm):

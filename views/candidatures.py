@@ -1,11 +1,13 @@
 """Candidatures of the signed-in candidate: apply, pieces, questions, transmit, cancel,
 download. Every id in a URL is loaded through the candidate's own rows (else 404)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 
-from ecandidat import codes, storage, workflow
+from ecandidat import clock, codes, storage, workflow
 from ecandidat.models import Candidature, Formation, PieceJustificative, Question
 from ecandidat.pdf import dossier_pdf
+from ecandidat.workflow.commission import InvalidInput
 from views.helpers import candidate_required, current_candidat
 from views.files import send_private_bytes, send_private_file
 
@@ -52,7 +54,8 @@ def liste():
     decisions = workflow.published_avis_by_candidature(candidatures)
     return render_template("candidatures/liste.html", candidatures=candidatures,
                            decisions=decisions, codes=codes,
-                           date_retour=workflow.date_retour)
+                           date_retour=workflow.date_retour,
+                           date_confirmation=workflow.date_confirmation, today=clock.today())
 
 
 @bp.route("/candidater/<int:formation_id>", methods=("POST",))
@@ -86,11 +89,25 @@ def detail(candidature_id):
         commission=formation.commission, codes=codes,
         pieces=workflow.piece_rows(candidature), questions=workflow.question_rows(candidature),
         decision=codes.TYPE_AVIS.label(avis.type_avis) if avis else codes.AVIS_EN_ATTENTE,
-        avis=avis,
+        avis=avis, rang=rang_shown(avis),
         date_retour=workflow.date_retour(candidature),
         date_confirmation=workflow.date_confirmation(candidature, avis),
         refusals=workflow.refusals_by_action(candidate_actor(), candidature),
         max_upload_mb=storage.max_bytes() // (1024 * 1024))
+
+
+def rang_shown(avis):
+    """The rank on the liste complémentaire the candidate sees (LC_RANG_AFFICHAGE):
+    none ("aucun"), the rang the commission entered ("saisi") or their place in the
+    queue as the workflow last computed it ("reel": ecandidat.workflow.decision)."""
+    if avis is None or avis.type_avis != "LC":
+        return None
+    mode = current_app.config.get("LC_RANG_AFFICHAGE", "saisi")
+    if mode == "saisi":
+        return avis.rang
+    if mode == "reel":
+        return avis.rang_reel
+    return None
 
 
 def _back_to_pieces(candidature):
@@ -225,6 +242,62 @@ def annuler(candidature_id):
     flash(_("Votre candidature à « %(formation)s » est annulée.",
             formation=candidature.formation.libelle), "success")
     return redirect(url_for(".liste"))
+
+
+# --- After the decision: Confirmation / Désistement (ecandidat.workflow.decision) ---------
+
+def _answer_page(candidature, action, problems, motif="", errors=None):
+    return render_template("candidatures/confirmer.html", candidature=candidature,
+                           action=action, problems=problems, motif=motif, errors=errors or {},
+                           date_confirmation=workflow.date_confirmation(candidature),
+                           motif_max=workflow.decision.MOTIF_MAX)
+
+
+@bp.route("/<int:candidature_id>/confirmer", methods=("GET", "POST"))
+@candidate_required
+def confirmer(candidature_id):
+    """Confirmation candidature: asks first (irreversible), then confirms."""
+    candidature = own_candidature(candidature_id)
+    actor = candidate_actor()
+    if request.method == "GET":
+        return _answer_page(candidature, "confirmer",
+                            workflow.refusals("confirmer", actor, candidature))
+    try:
+        workflow.decision.confirmer(actor, candidature)
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("Votre candidature à « %(formation)s » est confirmée.",
+                formation=candidature.formation.libelle), "success")
+    return redirect(url_for(".detail", candidature_id=candidature.id))
+
+
+@bp.route("/<int:candidature_id>/desister", methods=("GET", "POST"))
+@candidate_required
+def desister(candidature_id):
+    """Désistement candidature, with an optional reason: asks first (irreversible)."""
+    candidature = own_candidature(candidature_id)
+    actor = candidate_actor()
+    if request.method == "GET":
+        return _answer_page(candidature, "desister",
+                            workflow.refusals("desister", actor, candidature))
+    # A textarea sends its line breaks as CRLF: count them as one character, as typed.
+    motif = (request.form.get("motif") or "").replace("\r\n", "\n")
+    try:
+        workflow.decision.desister(actor, candidature, motif=motif)
+    except InvalidInput as error:
+        problems = workflow.refusals("desister", actor, candidature)
+        if problems:  # the reason does not matter when the désistement is refused anyway
+            flash(str(problems[0]), "error")
+            return redirect(url_for(".detail", candidature_id=candidature.id))
+        return _answer_page(candidature, "desister", [], motif=motif,
+                            errors={k: str(v) for k, v in error.errors.items()})
+    except workflow.WorkflowError as error:
+        flash_refusal(error)
+    else:
+        flash(_("Votre désistement de « %(formation)s » est enregistré.",
+                formation=candidature.formation.libelle), "success")
+    return redirect(url_for(".detail", candidature_id=candidature.id))
 
 
 # --- Letters (ecandidat.letters) -------------------------------------------------------------

@@ -13,8 +13,10 @@ import json
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l, ngettext
 
 from ecandidat import codes, workflow
+from ecandidat.db import write_transaction
 from ecandidat.models import Candidature, MotivationAvis
-from ecandidat.workflow import commission
+from ecandidat.workflow import commission, decision
+from ecandidat.workflow.core import lock_candidatures
 from ecandidat.workflow.rules import PRESIDENT
 from forms import console_actions as forms
 from views.admin.labels import LABELS
@@ -34,6 +36,7 @@ class Action:
     done: object
     irreversible: bool = False
     help: object = None
+    report: object = None  # report(what run returned) -> more messages to show
 
 
 def _statut(actor, selection, form):
@@ -47,6 +50,50 @@ def _avis(actor, selection, form):
         preselection_date=form.preselection_date.data,
         preselection_heure=form.preselection_heure.data,
         preselection_lieu=form.preselection_lieu.data)
+
+
+def _answer(answer):
+    """Confirmation / Désistement candidature on a selection, all or nothing: one write
+    transaction; every candidature is locked and checked first (BulkRefused lists
+    those that block), then each is answered through ecandidat.workflow.decision
+    (which checks again and, for a désistement, promotes from the liste
+    complémentaire). Returns the candidatures promoted."""
+    def run(actor, selection, form):
+        motif = form.motif_text() if isinstance(form, forms.DesistementForm) else None
+        with write_transaction():
+            lock_candidatures(selection)
+            refused = [(c, problems[0]) for c in selection
+                       for problems in [workflow.refusals(answer, actor, c)] if problems]
+            if refused:
+                if len(selection) == 1:
+                    raise workflow.WorkflowError(refused[0][1])
+                raise workflow.BulkRefused(refused)
+            if motif is not None:
+                decision.clean_motif(motif)  # InvalidInput: the error next to the field
+            if answer == "desister":
+                # The documented lock order (ecandidat.workflow.decision): the formations
+                # after the candidatures acted on — checked first, so that none of them
+                # is a liste complémentaire's head another désistement may be waiting
+                # for — and before the candidates each désistement promotes.
+                for formation_id in sorted({c.formation_id for c in selection}):
+                    decision.lock_formation(formation_id)
+            promoted = []
+            for candidature in selection:
+                if answer == "confirmer":
+                    decision.confirmer(actor, candidature)
+                else:
+                    promoted.append(decision.desister(actor, candidature, motif=motif))
+        return [c for c in promoted if c is not None]
+    return run
+
+
+def _promoted(candidatures):
+    return [_("Promue depuis la liste complémentaire (avis favorable validé, mail envoyé) : "
+              "%(numero)s %(nom)s %(prenom)s — %(formation)s.",
+              numero=c.candidat.compte.numero_dossier,
+              nom=c.candidat.nom_usuel or c.candidat.nom_patronymique,
+              prenom=c.candidat.prenom, formation=c.formation.libelle)
+            for c in candidatures or ()]
 
 
 ACTIONS = {action.slug: action for action in (
@@ -107,6 +154,23 @@ ACTIONS = {action.slug: action for action in (
            lambda n: ngettext(
                "Date limite de confirmation enregistrée pour %(num)s candidature.",
                "Date limite de confirmation enregistrée pour %(num)s candidatures.", n)),
+    Action("confirmer", _l("Confirmation candidature"), forms.ValidationForm, ("confirmer",),
+           _answer("confirmer"),
+           lambda n: ngettext("Confirmation enregistrée pour %(num)s candidature.",
+                              "Confirmation enregistrée pour %(num)s candidatures.", n),
+           irreversible=True,
+           help=_l("Au nom du candidat, à tout moment (même après la date limite de "
+                   "confirmation) ; irréversible. Le candidat reçoit le mail de "
+                   "confirmation.")),
+    Action("desister", _l("Désistement candidature"), forms.DesistementForm, ("desister",),
+           _answer("desister"),
+           lambda n: ngettext("Désistement enregistré pour %(num)s candidature.",
+                              "Désistement enregistré pour %(num)s candidatures.", n),
+           irreversible=True, report=_promoted,
+           help=_l("Au nom du candidat, à tout moment, même après une confirmation ; "
+                   "irréversible. Le candidat et la commission reçoivent le mail de "
+                   "désistement ; le premier de la liste complémentaire de la formation "
+                   "reçoit un avis favorable.")),
 )}
 
 
@@ -210,6 +274,10 @@ ACTION_LABELS = {
     "tags": _l("Tags"),
     "date_retour": _l("Date limite de retour manuelle"),
     "date_confirmation": _l("Date limite de confirmation manuelle"),
+    "confirmer": _l("Confirmation candidature"),
+    "desister": _l("Désistement candidature"),
+    "desister_auto": _l("Désistement automatique (date limite de confirmation dépassée)"),
+    "promouvoir": _l("Promotion depuis la liste complémentaire"),
     "bloc_notes": _l("Bloc-notes"),
     "console_suppression": _l("Suppression depuis la console"),
 }
@@ -220,7 +288,7 @@ FIELD_LABELS = {
     "date_annulation": _l("Date d'annulation"), "annulee_par": _l("Annulée par"),
     "date_modification_statut": _l("Date de modification du statut"),
     "confirmation": _l("Confirmation"), "date_confirmation": _l("Date de confirmation"),
-    "confirmation_par": _l("Confirmée par"),
+    "confirmation_par": _l("Confirmée par"), "motif_desistement": _l("Motif du désistement"),
     "date_retour_manuelle": _l("Date limite de retour manuelle"),
     "date_confirmation_manuelle": _l("Date limite de confirmation manuelle"),
     "bloc_notes": _l("Bloc-notes"), "tags": _l("Tags"), "type_avis": _l("Type d'avis"),

@@ -180,6 +180,14 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
     def action_date_confirmation(self, ids):
         return self._selected("date-confirmation", ids)
 
+    @action("confirmer", _l("Confirmation candidature"))
+    def action_confirmer(self, ids):
+        return self._selected("confirmer", ids)
+
+    @action("desister", _l("Désistement candidature"))
+    def action_desister(self, ids):
+        return self._selected("desister", ids)
+
     # --- the action pages ----------------------------------------------------------------
 
     @expose("/actions/<slug>/", methods=("GET", "POST"))
@@ -212,7 +220,7 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         blocked = []
         if posted and form.validate():
             try:
-                spec.run(actor, selection, form)
+                result = spec.run(actor, selection, form)
             except InvalidInput as error:
                 for message in show_errors(form, error.errors):
                     flash(message, "error")
@@ -223,6 +231,8 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
                 flash(str(error.message), "error")
             else:
                 flash(spec.done(len(selection)), "success")
+                for message in spec.report(result) if spec.report else ():
+                    flash(message, "info")
                 return redirect(self._back(selection, after_change=True))
         last_avis = (workflow.last_avis_by_candidature([c.id for c in selection])
                      if slug == "valider-avis" else None)

@@ -1,7 +1,8 @@
 """Console "Tableau de bord": per formation of the user's scope, the candidatures
-by statut du dossier and by dernier avis (validé or not), confirmées, désistées,
-annulées and the capacité d'accueil (ecandidat.exports.formation_stats: a few
-aggregate queries whatever the number of formations)."""
+by statut du dossier and by dernier avis (validé or not), confirmées, désistées
+(with the reasons given), annulées, the length of the liste complémentaire and
+the capacité d'accueil (ecandidat.exports.formation_stats: a few aggregate
+queries whatever the number of formations)."""
 from flask_admin import BaseView, expose
 
 from ecandidat import codes, exports
