@@ -1,12 +1,20 @@
 """Database wiring: one peewee proxy, a connection per request, migrations."""
 import datetime
+import logging
 import os
+import random
+import time
 
-from peewee import DatabaseProxy, DateTimeField, Model, SqliteDatabase
+from peewee import DatabaseProxy, DateTimeField, Model, OperationalError, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner
 
 database = DatabaseProxy()
+log = logging.getLogger(__name__)
+
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock
+# detected) or that it cannot serialise; the other one goes on.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -44,6 +52,30 @@ def write_transaction():
     if isinstance(database.obj, SqliteDatabase):
         return database.atomic("IMMEDIATE")
     return database.atomic()
+
+
+def retryable(error):
+    """An error PostgreSQL raised to abort a transaction that may simply be run again."""
+    original = getattr(error, "orig", None)  # peewee keeps the driver's error there
+    return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def retrying(function, attempts=3):
+    """`function()` — which opens and commits its own write transaction — run again,
+    from the start, when PostgreSQL aborted it for a deadlock or a serialization
+    failure: it was rolled back whole (its mails with it, they are in the outbox),
+    so running it again does it once. Lock orders keep this rare (a désistement
+    locks the candidature it promotes after its own). Inside an outer transaction
+    nothing is retried: the outer one was aborted too, its caller decides."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return function()
+        except OperationalError as error:
+            if attempt == attempts or not retryable(error) or database.in_transaction():
+                raise
+            log.warning("Transaction annulée par PostgreSQL (%s), nouvel essai %s/%s",
+                        error.orig.sqlstate, attempt + 1, attempts)
+            time.sleep(random.uniform(0.01, 0.1) * attempt)
 
 
 def make_database(url):

@@ -195,7 +195,11 @@ def check(text):
     expression failing on sample values."""
     if not text or not text.strip():
         return []
-    problems = _static_problems(text)
+    try:
+        problems = _static_problems(text)
+    except RecursionError:  # the parser and the walk recurse once per nesting level
+        return [_("Ce texte est trop imbriqué (parenthèses ou conditions les unes dans les "
+                  "autres) : simplifiez-le.")]
     if problems:
         return problems
     try:

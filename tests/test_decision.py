@@ -32,10 +32,16 @@ def lc_world(app, make_compte):
                 membre=workflow.Actor.user(User.get_by_id(membre.id)))
 
 
-def received(world, email, formation=None):
-    """A candidature of a new candidate, with the commission (statut RE)."""
-    compte, _ = world["make_compte"](email=email, nom=email.split("@")[0].upper())
-    candidat = complete_candidat(compte)
+def received(world, email, formation=None, same_candidate=False):
+    """A candidature of a new candidate (of the candidate of `email` when
+    `same_candidate`), with the commission (statut RE)."""
+    if same_candidate:
+        from ecandidat.models import Candidat, CompteCandidat
+        candidat = (Candidat.select().join(CompteCandidat)
+                    .where(CompteCandidat.email == email).get())
+    else:
+        compte, _ = world["make_compte"](email=email, nom=email.split("@")[0].upper())
+        candidat = complete_candidat(compte)
     candidature = workflow.candidater(workflow.Actor.candidat(candidat), candidat,
                                       formation or world["formation"])
     Candidature.update(statut="RE").where(Candidature.id == candidature.id).execute()
@@ -360,3 +366,73 @@ def test_the_jobs_leave_an_archived_campaign_alone(lc_world):
     Candidature.update(campagne=campagne.id).where(Candidature.id == favourable.id).execute()
     assert decision.due_desistements(late) == []
     assert decision.due_relances_favorables(TODAY + datetime.timedelta(days=39)) == []
+
+
+def test_nothing_moves_in_an_archived_campaign(lc_world):
+    from ecandidat.models import Campagne
+    favourable = decided(lc_world, "fa@example.org")
+    waiting = decided(lc_world, "lc@example.org", "LC", rang=1)
+    campagne = Campagne.create(code="2024", libelle="Campagne 2024",
+                               date_debut=TODAY - datetime.timedelta(days=400),
+                               date_fin=TODAY - datetime.timedelta(days=30),
+                               archivee_le=clock.now() - datetime.timedelta(days=10))
+    Candidature.update(campagne=campagne.id).where(
+        Candidature.id.in_([favourable.id, waiting.id])).execute()
+    before = len(outbox())
+    for act, actor in ((decision.confirmer, candidate_of(favourable)),
+                       (decision.desister, candidate_of(favourable)),
+                       (decision.desister, lc_world["gestionnaire"])):
+        with pytest.raises(workflow.WorkflowError, match="archivée"):
+            act(actor, fresh(favourable))
+    with pytest.raises(workflow.WorkflowError, match="archivée"):
+        decision.desister_auto(fresh(favourable), TODAY + datetime.timedelta(days=41))
+    assert decision.promouvoir(lc_world["formation"].id, campagne.id) is None
+    assert len(outbox()) == before and last(waiting).type_avis == "LC"
+
+
+def test_each_campaign_has_its_own_list(lc_world):
+    from ecandidat.models import Campagne
+    favourable = decided(lc_world, "fa@example.org")
+    other_campaign = decided(lc_world, "old@example.org", "LC", rang=1)
+    same_campaign = decided(lc_world, "lc@example.org", "LC", rang=2)
+    old = Campagne.create(code="2025", libelle="Campagne 2025",
+                          date_debut=TODAY - datetime.timedelta(days=400),
+                          date_fin=TODAY - datetime.timedelta(days=30))
+    Candidature.update(campagne=old.id).where(Candidature.id == other_campaign.id).execute()
+    # favourable has no campaign (none was active): only the list of no campaign moves.
+    assert decision.desister(candidate_of(favourable), favourable).id == same_campaign.id
+    assert last(other_campaign).type_avis == "LC"
+
+
+def test_a_deadlock_aborted_withdrawal_is_run_again_once(lc_world, monkeypatch):
+    """PostgreSQL aborts one of two transactions that wait on each other: the
+    désistement is run again from the start, and happens once."""
+    from peewee import OperationalError
+    favourable = decided(lc_world, "fa@example.org")
+    waiting = decided(lc_world, "lc@example.org", "LC", rang=1)
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+    real, calls = decision.promouvoir, []
+
+    def aborted_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError(Deadlock("deadlock detected"))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(decision, "promouvoir", aborted_once)
+    before = len(outbox())
+    assert decision.desister(candidate_of(favourable), favourable).id == waiting.id
+    assert len(calls) == 2
+    assert [m.code for m in outbox()[before:]] == [
+        "CANDIDATURE_DESIST", "COMMISSION_ALERT_DESISTEMENT", "AVIS_FAVORABLE",
+        "COMMISSION_ALERT_LISTE_PRINC"]
+    assert AuditLog.select().where(AuditLog.action == "desister").count() == 1
+    # Any other database error is not retried.
+    calls.clear()
+    other = decided(lc_world, "fa2@example.org")
+    monkeypatch.setattr(decision, "promouvoir",
+                        lambda *a, **k: (_ for _ in ()).throw(OperationalError(Exception("x"))))
+    with pytest.raises(OperationalError):
+        decision.desister(candidate_of(other), other)
+    assert fresh(other).confirmation is None

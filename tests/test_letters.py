@@ -467,3 +467,14 @@ def test_an_acces_direct_validated_sends_its_admission_letter(sent, admin, smtp_
     [message] = [m for m in smtp_server.messages if m["To"] == "sent@example.org"]
     [(name, kind, data)] = attachments(message)
     assert name.startswith("lettre_admission-") and "DURAND" in pdf_text(data)
+
+
+@pytest.mark.parametrize("text", [
+    "{{ " + "(" * 3000 + "nom" + ")" * 3000 + " }}",
+    "{{ " + "nom and " * 1200 + "nom }}",
+    "{{ " + "not " * 2400 + "nom }}"])
+def test_a_deeply_nested_text_is_refused_not_a_crash(app, text):
+    with app.test_request_context():
+        assert len(text) <= 10_000
+        [problem] = letters.check(text)
+        assert "trop imbriqué" in problem or "syntaxe" in problem

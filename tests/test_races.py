@@ -276,3 +276,43 @@ def test_a_new_avis_on_the_head_during_a_withdrawal_never_deadlocks(app, lc_worl
     promotions = Avis.select().where(Avis.type_avis == "FA", Avis.valide,
                                      Avis.candidature.in_([head.id, second.id]))
     assert [a.candidature_id for a in promotions] == [promoted.id]
+
+
+def test_withdrawals_in_two_formations_promoting_each_other_never_deadlock(
+        app, lc_world, monkeypatch):
+    """A withdraws in F1 where B heads the list, B withdraws in F2 where A heads it;
+    both hold the formation while promoting (a barrier makes them meet there)."""
+    import datetime
+    from ecandidat import clock
+    from ecandidat.workflow import decision
+    from factories import open_formation
+    from test_decision import candidate_of, decided, last, received
+    f1 = lc_world["formation"]
+    f2 = open_formation("M2LC", liste_complementaire=True, delai_confirmation_lc=5,
+                        date_confirmation=clock.today() + datetime.timedelta(days=40))
+    a1 = decided(lc_world, "a@example.org")
+    b1 = received(lc_world, "b@example.org", formation=f2)
+    b2 = received(lc_world, "b@example.org", formation=f1, same_candidate=True)
+    a2 = received(lc_world, "a@example.org", formation=f2, same_candidate=True)
+    admin = lc_world["admin"]
+    from ecandidat.workflow import commission
+    commission.saisir_avis(admin, [b1], "FA")
+    commission.saisir_avis(admin, [b2], "LC", rang=1)
+    commission.saisir_avis(admin, [a2], "LC", rang=1)
+    commission.valider_avis(admin, [fresh(b1), fresh(b2), fresh(a2)])
+    barrier = threading.Barrier(2, timeout=10)
+    real = decision.lock_formation
+
+    def meet(formation_id):
+        row = real(formation_id)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return row
+    monkeypatch.setattr(decision, "lock_formation", meet)
+    results = race(app, lambda: decision.desister(candidate_of(a1), fresh(a1)),
+                   lambda: decision.desister(candidate_of(b1), fresh(b1)))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.id for r in results) == sorted([b2.id, a2.id])
+    assert last(b2).type_avis == "FA" and last(a2).type_avis == "FA"

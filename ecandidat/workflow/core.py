@@ -60,12 +60,14 @@ def locked(query):
     return query.for_update("FOR NO KEY UPDATE")
 
 
-def lock_candidature(candidature):
+def lock_candidature(candidature, candidat=True):
     """Inside a write transaction: lock the candidate (whose shared pieces serve all
     their candidatures), then the candidature — always in this order, so two
     transactions never wait on each other — and load the candidature's committed
-    state into `candidature`. Returns it."""
-    locked(Candidat.select(Candidat.id).where(Candidat.id == candidature.candidat_id)).get()
+    state into `candidature`. Returns it. `candidat=False` locks the candidature's
+    row only (a promotion from the liste complémentaire, which touches no piece)."""
+    if candidat:
+        locked(Candidat.select(Candidat.id).where(Candidat.id == candidature.candidat_id)).get()
     fresh = locked(Candidature.select().where(Candidature.id == candidature.id)).get()
     # Update the caller's instance (keeping its loaded formation) rather than
     # handing back another object that would load its relations again.
@@ -74,14 +76,15 @@ def lock_candidature(candidature):
     return candidature
 
 
-def lock_candidatures(candidatures):
+def lock_candidatures(candidatures, candidat=True):
     """`lock_candidature` for several: every candidate first, then every
     candidature, each in id order (the order any other transaction takes too)."""
     if len(candidatures) == 1:
-        return [lock_candidature(candidatures[0])]
-    candidat_ids = sorted({c.candidat_id for c in candidatures})
-    list(locked(Candidat.select(Candidat.id).where(Candidat.id.in_(candidat_ids))
-                .order_by(Candidat.id)))
+        return [lock_candidature(candidatures[0], candidat)]
+    if candidat:
+        candidat_ids = sorted({c.candidat_id for c in candidatures})
+        list(locked(Candidat.select(Candidat.id).where(Candidat.id.in_(candidat_ids))
+                    .order_by(Candidat.id)))
     fresh = {row.id: row for row in locked(
         Candidature.select().where(Candidature.id.in_([c.id for c in candidatures]))
         .order_by(Candidature.id))}

@@ -18,12 +18,12 @@ from peewee import fn
 
 from ecandidat import clock
 from ecandidat.audit import record
-from ecandidat.db import write_transaction
+from ecandidat.db import retrying, write_transaction
 from ecandidat.models import Avis, Campagne, Candidat, Candidature, CompteCandidat, Formation
-from ecandidat.workflow.core import Actor, WorkflowError, locked
-from ecandidat.workflow.engine import run
+from ecandidat.workflow.core import Actor, WorkflowError, lock_candidatures, locked
+from ecandidat.workflow.engine import BulkRefused, run
 from ecandidat.workflow.rules import (CONFIRME, DESISTE, confirmation_deadline_passed,
-                                      relance_favorable_due)
+                                      refusals, relance_favorable_due)
 MOTIF_MAX = 500
 PROMOTION = Actor.job("liste-complementaire")
 DESISTEMENT_AUTO = Actor.job("desistement-auto")
@@ -69,17 +69,48 @@ def desister_auto(candidature, today=None):
 
 def _desist(action, actor, candidature, today, values):
     today = today or clock.today()
-    with write_transaction():
-        run(action, actor, candidature, today=today, values=values)
-        return promouvoir(candidature.formation_id, candidature.campagne_id, today)
+
+    def transaction():
+        with write_transaction():
+            run(action, actor, candidature, today=today, values=values)
+            return promouvoir(candidature.formation_id, candidature.campagne_id, today)
+    return retrying(transaction)
+
+
+def answer_selection(answer, actor, candidatures, motif=None, today=None):
+    """Confirmation ("confirmer") or Désistement ("desister", with its optional reason)
+    of a console selection, all or nothing, in one transaction: every candidature
+    locked and checked first (BulkRefused lists those that block; then a reason too
+    long is refused next to its field), then the formations locked in id order —
+    after the candidatures, before the candidatures the désistements promote — and
+    each answered. Returns the candidatures promoted."""
+    def transaction():
+        with write_transaction():
+            lock_candidatures(candidatures)
+            blocked = [(c, problems[0]) for c in candidatures
+                       for problems in [refusals(answer, actor, c, today)] if problems]
+            if len(blocked) == 1 and len(candidatures) == 1:
+                raise WorkflowError(blocked[0][1])
+            if blocked:
+                raise BulkRefused(blocked)
+            if answer == "confirmer":
+                for candidature in candidatures:
+                    confirmer(actor, candidature, today)
+                return []
+            reason = clean_motif(motif)
+            for formation_id in sorted({c.formation_id for c in candidatures}):
+                lock_formation(formation_id)
+            promoted = [desister(actor, c, motif=reason, today=today) for c in candidatures]
+            return [c for c in promoted if c is not None]
+    return retrying(transaction)
 
 
 # --- Liste complémentaire -----------------------------------------------------------------
 
 def lc_queue(formation_id, campagne_id=None):
-    """[Avis] of the formation's liste complémentaire, in order: the live
-    candidatures (of that campaign) whose last avis is a validated LC with a rang,
-    by rang then avis id."""
+    """[Avis] of the formation's liste complémentaire of that campaign, in order: the
+    live candidatures whose last avis is a validated LC with a rang, by rang then
+    avis id."""
     latest = Avis.alias()
     last_id = (latest.select(fn.MAX(latest.id))
                .where(latest.candidature == Candidature.id))
@@ -88,8 +119,9 @@ def lc_queue(formation_id, campagne_id=None):
                     Candidature.date_annulation.is_null(),
                     Avis.id == last_id, Avis.type_avis == "LC", Avis.valide,
                     Avis.rang.is_null(False)))
-    if campagne_id is not None:
-        query = query.where(Candidature.campagne == campagne_id)
+    # Each campaign has its list; candidatures of no campaign (none was active) theirs.
+    query = query.where(Candidature.campagne.is_null() if campagne_id is None
+                        else Candidature.campagne == campagne_id)
     return list(query.order_by(Avis.rang, Avis.id))
 
 
@@ -134,7 +166,9 @@ def promouvoir(formation_id, campagne_id, today=None):
                 .join(Candidat).join(CompteCandidat).switch(Candidature).join(Formation)
                 .where(Candidature.id == place.candidature_id).get())
         try:
-            run("promouvoir", PROMOTION, head, write=write, today=today,
+            # Its row only: locking its candidate too would let two désistements in two
+            # formations, each promoting the other's candidate, wait on each other.
+            run("promouvoir", PROMOTION, head, write=write, today=today, lock_candidat=False,
                 values={"confirmation": None, "date_confirmation": None,
                         "confirmation_par": None, "relance_envoyee": False,
                         "date_confirmation_manuelle": deadline})

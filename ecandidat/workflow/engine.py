@@ -28,7 +28,7 @@ class BulkRefused(WorkflowError):
         self.rows = rows
 
 
-def run(action, actor, candidature, write=None, today=None, values=None):
+def run(action, actor, candidature, write=None, today=None, values=None, lock_candidat=True):
     """Do `action` as `actor` in one write transaction: lock the candidate and the
     candidature, check the action's Rule on their committed state (else
     WorkflowError, nothing written), call `write(candidature)` for the action's own
@@ -37,19 +37,22 @@ def run(action, actor, candidature, write=None, today=None, values=None):
     rule starts from and the candidature is not cancelled), write the audit row
     and queue the mails. The audit row and the mails exist only if the whole
     transaction commits. Returns what `write` returned."""
-    return run_many(action, actor, [candidature], write, today, values)[0]
+    return run_many(action, actor, [candidature], write, today, values,
+                    lock_candidat=lock_candidat)[0]
 
 
-def run_many(action, actor, candidatures, write=None, today=None, values=None, checks=()):
+def run_many(action, actor, candidatures, write=None, today=None, values=None, checks=(),
+             lock_candidat=True):
     """`run` on several candidatures, all or nothing, in one transaction: every
     one is locked and checked first — the Rule, then the call's own `checks`
     (check(candidature, today) -> [messages]), on the locked state; if any is
     refused, BulkRefused lists them all and nothing is written. Returns the list
-    of what `write` returned."""
+    of what `write` returned. `lock_candidat=False`: the candidatures' rows only,
+    not their candidates' (see core.lock_candidature)."""
     rule = rule_for(action, actor)
     values = values or {}
     with write_transaction():
-        lock_candidatures(candidatures)
+        lock_candidatures(candidatures, lock_candidat)
         refused = []
         for candidature in candidatures:
             try:

@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import format_date, lazy_gettext as _l
 
 from ecandidat import clock, codes, permissions
+from ecandidat.models import Campagne
 from ecandidat.workflow.core import CANDIDAT, JOB, USER, WorkflowError
 from ecandidat.workflow.queries import (date_confirmation, date_retour, has_avis, last_avis,
                                         piece_rows, question_rows)
@@ -118,6 +119,15 @@ def treatment_not_validated(candidature, today):
 
 
 # --- After the decision (ecandidat.workflow.decision) ----------------------------------
+
+def campaign_not_archived(candidature, today):
+    """An archived campaign's candidatures wait for their destruction: nobody answers,
+    withdraws or is promoted or reminded there any more."""
+    if candidature.campagne_id is not None and Campagne.select().where(
+            Campagne.id == candidature.campagne_id, Campagne.archivee_le.is_null(False)).exists():
+        return [_l("La campagne de cette candidature est archivée.")]
+    return []
+
 
 def favourable_validated(candidature, today):
     """The last avis is a validated Favorable one (a newer avis, even unvalidated,
@@ -270,32 +280,39 @@ _DESIST_MAILS = (Mail("CANDIDATURE_DESIST"), _DESIST_ALERT)
 RULES.update({
     # The candidate answers before the deadline; a gestionnaire may at any time.
     ("confirmer", CANDIDAT): Rule(
-        ANY, None, checks=(favourable_validated, not_answered, before_confirmation_deadline),
+        ANY, None, checks=(campaign_not_archived, favourable_validated, not_answered,
+                           before_confirmation_deadline),
         mails=_CONFIRM_MAILS, **_ANSWER),
     ("desister", CANDIDAT): Rule(
-        ANY, None, checks=(favourable_validated, not_desisted, before_confirmation_deadline),
+        ANY, None, checks=(campaign_not_archived, favourable_validated, not_desisted,
+                           before_confirmation_deadline),
         mails=_DESIST_MAILS, **_ANSWER),
     ("confirmer", USER): Rule(ANY, None, roles=MANAGERS,
-                              checks=(favourable_validated, not_answered),
+                              checks=(campaign_not_archived, favourable_validated,
+                                      not_answered),
                               mails=_CONFIRM_MAILS, **_ANSWER),
     ("desister", USER): Rule(ANY, None, roles=MANAGERS,
-                             checks=(favourable_validated, not_desisted),
+                             checks=(campaign_not_archived, favourable_validated,
+                                     not_desisted),
                              mails=_DESIST_MAILS, **_ANSWER),
     # The scheduled jobs (ecandidat.jobs) and the liste complémentaire.
     ("desister_auto", JOB): Rule(
-        ANY, None, checks=(favourable_validated, not_answered, confirmation_deadline_passed),
+        ANY, None, checks=(campaign_not_archived, favourable_validated, not_answered,
+                           confirmation_deadline_passed),
         mails=(Mail("CANDIDATURE_DESIST_AUTO"), _DESIST_ALERT), **_ANSWER),
     # Whatever the statut du dossier: a validated LC avis is the place on the list.
     ("promouvoir", JOB): Rule(
-        ANY, None, checks=(last_avis_validated_lc,),
+        ANY, None, checks=(campaign_not_archived, last_avis_validated_lc),
         mails=(Mail("AVIS_FAVORABLE"),
                Mail("COMMISSION_ALERT_LISTE_PRINC", "alerte_liste_principale"))),
     ("relance_favorable", JOB): Rule(
-        ANY, None, checks=(favourable_validated, not_answered, relance_favorable_due),
+        ANY, None, checks=(campaign_not_archived, favourable_validated, not_answered,
+                           relance_favorable_due),
         mails=(Mail("CANDIDATURE_RELANCE_FAVO"),)),
     ("relance_transmission", JOB): Rule(
         frozenset({AT}), _l("Cette candidature est transmise."),
-        checks=(relance_transmission_due,), mails=(Mail("CANDIDATURE_RELANCE_TRANSMISSION"),)),
+        checks=(campaign_not_archived, relance_transmission_due),
+        mails=(Mail("CANDIDATURE_RELANCE_TRANSMISSION"),)),
 })
 
 

@@ -13,10 +13,8 @@ import json
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l, ngettext
 
 from ecandidat import codes, workflow
-from ecandidat.db import write_transaction
 from ecandidat.models import Candidature, MotivationAvis
 from ecandidat.workflow import commission, decision
-from ecandidat.workflow.core import lock_candidatures
 from ecandidat.workflow.rules import PRESIDENT
 from forms import console_actions as forms
 from views.admin.labels import LABELS
@@ -53,37 +51,11 @@ def _avis(actor, selection, form):
 
 
 def _answer(answer):
-    """Confirmation / Désistement candidature on a selection, all or nothing: one write
-    transaction; every candidature is locked and checked first (BulkRefused lists
-    those that block), then each is answered through ecandidat.workflow.decision
-    (which checks again and, for a désistement, promotes from the liste
-    complémentaire). Returns the candidatures promoted."""
+    """Confirmation / Désistement candidature on a selection, all or nothing
+    (ecandidat.workflow.decision.answer_selection); returns the candidatures promoted."""
     def run(actor, selection, form):
         motif = form.motif_text() if isinstance(form, forms.DesistementForm) else None
-        with write_transaction():
-            lock_candidatures(selection)
-            refused = [(c, problems[0]) for c in selection
-                       for problems in [workflow.refusals(answer, actor, c)] if problems]
-            if refused:
-                if len(selection) == 1:
-                    raise workflow.WorkflowError(refused[0][1])
-                raise workflow.BulkRefused(refused)
-            if motif is not None:
-                decision.clean_motif(motif)  # InvalidInput: the error next to the field
-            if answer == "desister":
-                # The documented lock order (ecandidat.workflow.decision): the formations
-                # after the candidatures acted on — checked first, so that none of them
-                # is a liste complémentaire's head another désistement may be waiting
-                # for — and before the candidates each désistement promotes.
-                for formation_id in sorted({c.formation_id for c in selection}):
-                    decision.lock_formation(formation_id)
-            promoted = []
-            for candidature in selection:
-                if answer == "confirmer":
-                    decision.confirmer(actor, candidature)
-                else:
-                    promoted.append(decision.desister(actor, candidature, motif=motif))
-        return [c for c in promoted if c is not None]
+        return decision.answer_selection(answer, actor, selection, motif=motif)
     return run
 
 
