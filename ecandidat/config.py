@@ -14,6 +14,7 @@ INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UP
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
             "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS", "RELANCE_TRANSMISSION_DAYS",
             "ARCHIVE_RETENTION_DAYS")
+LC_RANG_AFFICHAGE_VALUES = ("aucun", "saisi", "reel")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
 
@@ -84,6 +85,10 @@ def load_config(instance_path, root_path, environ=None):
     for name in INTEGERS:
         config[name] = int(config[name])
     config["MAIL_USE_TLS"] = _as_bool(config["MAIL_USE_TLS"])
+    if config["LC_RANG_AFFICHAGE"] not in LC_RANG_AFFICHAGE_VALUES:
+        # A typo would silently hide every rank from the candidates: refuse to start.
+        raise ValueError(f"LC_RANG_AFFICHAGE={config['LC_RANG_AFFICHAGE']!r} : valeurs "
+                         f"possibles {', '.join(LC_RANG_AFFICHAGE_VALUES)}.")
     # Werkzeug refuses bigger bodies before any view runs; the margin leaves
     # room for the other form fields of an upload.
     config["MAX_CONTENT_LENGTH"] = (config["MAX_UPLOAD_MB"] + 1) * 1024 * 1024

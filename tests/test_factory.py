@@ -57,3 +57,12 @@ def test_console_speaks_french(app, client):
     for label in ("Liste", "Créer", "Ajouter un filtre", "Formations"):
         assert label in page, label
     assert "Add Filter" not in page
+
+
+def test_an_unknown_rank_display_refuses_to_start(tmp_path):
+    import pytest
+    for value in ("aucun", "saisi", "reel"):
+        assert load_config(str(tmp_path), str(tmp_path),
+                           {"LC_RANG_AFFICHAGE": value})["LC_RANG_AFFICHAGE"] == value
+    with pytest.raises(ValueError, match="LC_RANG_AFFICHAGE"):
+        load_config(str(tmp_path), str(tmp_path), {"LC_RANG_AFFICHAGE": "S"})
