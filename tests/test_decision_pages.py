@@ -330,6 +330,8 @@ def test_a_gestionnaire_confirms_and_withdraws_from_ouvrir(app, decided, client)
         "DESISTE", "Appel du candidat : il part à l'étranger.")
     assert last_avis(bruno).type_avis == "FA"
     assert outbox("AVIS_FAVORABLE")[-1].destinataire == "bruno@example.org"
+    ouvrir = html.unescape(page(client, details(chloe)))
+    assert "Motif du désistement" in ouvrir and "il part à l'étranger." in ouvrir
 
 
 def test_a_selection_is_answered_all_or_nothing(app, decided, client):
