@@ -207,18 +207,18 @@ def desistement_auto(report, today, progress):
 
 
 def relance_favorable(report, today, progress):
-    due = decision.due_relances_favorables(today)
-    report.count(_("relances envoyées"), 0)
-    for _item in _each(report, due, lambda c: decision.relancer_favorable(c, today),
-                       _("relances envoyées"), progress, _("Relances")):
-        pass
+    _remind(report, decision.due_relances_favorables(today),
+            lambda c: decision.relancer_favorable(c, today), progress)
 
 
 def relance_transmission(report, today, progress):
-    due = decision.due_relances_transmission(today)
+    _remind(report, decision.due_relances_transmission(today),
+            lambda c: decision.relancer_transmission(c, today), progress)
+
+
+def _remind(report, due, send, progress):
     report.count(_("relances envoyées"), 0)
-    for _item in _each(report, due, lambda c: decision.relancer_transmission(c, today),
-                       _("relances envoyées"), progress, _("Relances")):
+    for _item in _each(report, due, send, _("relances envoyées"), progress, _("Relances")):
         pass
 
 
