@@ -38,6 +38,9 @@ def test_every_default_template_passes_the_check(app):
         assert check(code, sujet, corps) == {}, code
 
 
+from test_decision import lc_world  # noqa: E402,F401
+
+
 def test_the_variables_of_a_code_are_those_the_workflow_passes(app, make_compte, monkeypatch):
     """The workflow's mails are queued with exactly the declared variables."""
     from ecandidat import mail, workflow
@@ -45,9 +48,9 @@ def test_the_variables_of_a_code_are_those_the_workflow_passes(app, make_compte,
     from factories import complete_candidat, open_formation
     passed = {}
 
-    def spy(code, to, variables):
+    def spy(code, to, variables, **options):
         passed[code] = set(variables)
-        return mail.queue_mail(code, to, variables)
+        return mail.queue_mail(code, to, variables, **options)
     monkeypatch.setattr(engine, "queue_mail", spy)
     compte, _ = make_compte()
     candidat = complete_candidat(compte)
@@ -57,6 +60,39 @@ def test_the_variables_of_a_code_are_those_the_workflow_passes(app, make_compte,
     assert {"CANDIDATURE", "CANDIDATURE_ANNULATION"} <= set(passed)
     for code, names in passed.items():
         assert names == set(VARIABLES[code]), code
+
+
+def test_the_decision_mails_get_their_declared_variables(lc_world, monkeypatch):
+    """Confirmation, désistement (and its alert), promotion, automatic désistement and
+    both reminders: queued with exactly the variables their templates may use."""
+    import datetime
+    from ecandidat import clock, mail
+    from ecandidat.workflow import decision, engine
+    from test_decision import candidate_of, decided, received
+    passed = {}
+
+    def spy(code, to, variables, **options):
+        passed[code] = set(variables)
+        return mail.queue_mail(code, to, variables, **options)
+    monkeypatch.setattr(engine, "queue_mail", spy)
+    today = clock.today()
+    confirmed = decided(lc_world, "a@example.org")
+    decision.confirmer(candidate_of(confirmed), confirmed)
+    decided(lc_world, "lc@example.org", "LC", rang=1)
+    decision.desister(candidate_of(confirmed), confirmed, motif="Autre choix")
+    late = decided(lc_world, "late@example.org")
+    decision.relancer_favorable(late, today + datetime.timedelta(days=39))
+    decision.desister_auto(late, today + datetime.timedelta(days=41))
+    draft = received(lc_world, "draft@example.org")
+    from ecandidat.models import Candidature
+    Candidature.update(statut="AT").where(Candidature.id == draft.id).execute()
+    decision.relancer_transmission(Candidature.get_by_id(draft.id),
+                                   today + datetime.timedelta(days=28))
+    assert {"CANDIDATURE_CONFIRM", "CANDIDATURE_DESIST", "COMMISSION_ALERT_DESISTEMENT",
+            "AVIS_FAVORABLE", "COMMISSION_ALERT_LISTE_PRINC", "CANDIDATURE_RELANCE_FAVO",
+            "CANDIDATURE_DESIST_AUTO", "CANDIDATURE_RELANCE_TRANSMISSION"} <= set(passed)
+    for code, names in passed.items():
+        assert names >= set(VARIABLES[code]), code
 
 
 def test_an_unknown_variable_is_refused_with_its_name(app, client, template):
