@@ -341,9 +341,9 @@ def test_the_validated_avis_check_of_a_selection_runs_under_the_lock(
     actions.saisir_avis(gestionnaire, [second], "FA")
     real = engine.lock_candidatures
 
-    def validated_meanwhile(candidatures):
+    def validated_meanwhile(candidatures, *args):
         Avis.update(valide=True).where(Avis.candidature == second.id).execute()
-        return real(candidatures)
+        return real(candidatures, *args)
     monkeypatch.setattr(engine, "lock_candidatures", validated_meanwhile)
     selection = actions.candidatures_for(gestionnaire, [world["sent"].id, second.id])
     with pytest.raises(BulkRefused) as refused:
