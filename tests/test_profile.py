@@ -665,3 +665,52 @@ def test_api_lists_are_public_and_return_the_children(client, referential):
     "/api/etablissements?commune=", "/api/etablissements?commune=abc"])
 def test_api_gives_an_empty_list_for_a_missing_or_malformed_parent(client, referential, url):
     assert client.get(url).get_json() == []
+
+
+# --- Older candidates: the séries of before 1995 ----------------------------------------------
+
+def _csrf_token(html_text):
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html_text) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html_text)
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def test_a_1994_bac_is_offered_the_series_of_its_time(app, candidate_client, candidat):
+    """With the shipped séries loaded and CSRF on: the page refreshed for 1994 offers C,
+    D', F7', H… and not S/ES/L/G; a 1994 bac in série C is saved, S is refused."""
+    from ecandidat.referential.loader import TABLES, load_table
+
+    load_table(next(table for table in TABLES if table.label == "Séries de bac"))
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = _csrf_token(page(candidate_client.get(URL["bac"])))
+    refreshed = page(candidate_client.post(URL["bac"], data={
+        "csrf_token": token, "annee_obtention": "1994", "pays": "100", "departement": "86",
+        "refresh": "1"}))
+    for code, libelle in (("C", "C - Mathématiques et sciences physiques"),
+                          ("DP", "D' - Sciences agronomiques et techniques"),
+                          ("F7P", "F7' - Sciences biologiques, option biologie"),
+                          ("G2", "G2 - Techniques quantitatives de gestion"),
+                          ("H", "H - Techniques informatiques")):
+        assert f'<option value="{code}">{libelle}</option>' in refreshed
+    for code in ("S", "ES", "L", "G", "STT"):
+        assert f'value="{code}"' not in refreshed
+    assert CandidatBac.select().count() == 0
+    assert "C" in [s["value"] for s in candidate_client.get(
+        "/api/bac/series?annee=1994").get_json()]
+
+    old_bac = dict(BAC, annee_obtention="1994", serie="C", specialite1="", specialite2="")
+    without_token = post(candidate_client, URL["bac"], old_bac)
+    assert without_token.status_code == 200 and "Votre session a expiré" in page(without_token)
+    assert CandidatBac.select().count() == 0
+    too_late = post(candidate_client, URL["bac"], old_bac, serie="S",
+                    csrf_token=_csrf_token(refreshed))
+    assert "n'est pas délivrée en 1994" in page(too_late)
+    assert CandidatBac.select().count() == 0
+
+    response = post(candidate_client, URL["bac"], old_bac, csrf_token=_csrf_token(refreshed))
+    assert response.status_code == 302 and response.headers["Location"] == URL["cursus"]
+    bac = CandidatBac.get(CandidatBac.candidat == candidat)
+    assert (bac.annee_obtention, bac.serie_id, bac.etablissement_id) == (1994, "C", LYCEE_POITIERS)
+    assert bac.specialites.count() == 0
+    assert '<option selected value="C">' in page(candidate_client.get(URL["bac"]))

@@ -24,6 +24,11 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_SOURCE = os.path.join(PROJECT_ROOT, "..", "shared", "data")
 DEFAULT_DEST = os.path.join(PROJECT_ROOT, "ecandidat", "referential", "data")
 
+# Séries of before the 1995 reform (A1…E, F1…F12, G1…G3, H and the pre-1968 ones), which
+# the raw bac table lacks: kept in the repository, merged into bac_series.csv. Sources
+# in LICENCES.md (BAC_SOURCES below).
+OLD_BAC_SERIES = os.path.join(PROJECT_ROOT, "tools", "data", "bac_series_avant_1995.csv")
+
 # INSEE uses the EU code "UK" where ISO 3166 (and Babel) use "GB".
 ISO2_ALIASES = {"UK": "GB"}
 
@@ -375,14 +380,28 @@ def flag(value):
     return "1" if value else "0"
 
 
-def convert_bac_series(source):
-    rows = []
-    for row in read_csv(source, "bac/series.csv"):
-        code = row["code"].strip()
-        rows.append((code, row["libelle"].strip(), year(row["premiere_annee"]),
-                     year(row["derniere_annee"]),
-                     flag(row.get("specialites", "").strip().lower() == "oui"),
-                     flag(code == "SANS")))
+class DuplicateCodeError(ValueError):
+    """A bac série code defined twice across the merged files."""
+
+
+def convert_bac_series(source, extra_files=(OLD_BAC_SERIES,)):
+    """The raw bac/series.csv plus the repository's files of older séries (same columns).
+
+    A code defined twice, in one file or across them, is refused: candidates' files
+    reference séries by code, so one code must name exactly one série."""
+    files = [os.path.join(source, "bac", "series.csv"), *extra_files]
+    rows, seen = [], {}
+    for path in files:
+        for row in read_csv(os.path.dirname(path), os.path.basename(path)):
+            code = row["code"].strip()
+            if code in seen:
+                raise DuplicateCodeError(
+                    f"série de bac {code!r} définie deux fois : {seen[code]} et {path}")
+            seen[code] = path
+            rows.append((code, row["libelle"].strip(), year(row["premiere_annee"]),
+                         year(row["derniere_annee"]),
+                         flag(row.get("specialites", "").strip().lower() == "oui"),
+                         flag(code == "SANS")))
     return sorted(rows)
 
 
@@ -410,6 +429,55 @@ LICENCE_SOURCES = [
      "majuscules, doublons retirés, codes postaux et communes corrigés par le convertisseur"),
 ]
 
+BAC_SOURCES = [
+    "## Séries de bac d'avant 1995 (bac_series.csv)\n",
+    "Codes courts ASCII : le prime est écrit P dans le code (DP pour D', F7P pour F7', "
+    "F11P pour F11') et gardé dans le libellé. Années : première et dernière session. "
+    "Faits (noms, années) relevés dans les sources suivantes, sans reprise de texte :\n",
+    "- Wikipédia, « Baccalauréat littéraire », tableau « Évolution du baccalauréat "
+    "littéraire » (https://fr.wikipedia.org/wiki/Baccalaur%C3%A9at_litt%C3%A9raire) : "
+    "Philosophie jusqu'en 1967 ; A1 latin-grec, A2 latin-langues, A3 latin-mathématiques, "
+    "A4 langues-mathématiques, A5 langues, A6 musique, A7 arts plastiques de 1968 à 1983 ; "
+    "A1 lettres-mathématiques, A2 lettres-langues, A3 lettres-arts de 1984 à 1994 "
+    "(une ligne par code : les libellés de A1 à A3 donnent les deux périodes).",
+    "- Wikipédia, « Baccalauréat technologique », section Historique "
+    "(https://fr.wikipedia.org/wiki/Baccalaur%C3%A9at_technologique) : baccalauréats de "
+    "technicien créés en 1968, F1 à F10 (F7 et F7' options biochimie et biologie), "
+    "G1 à G3, H, puis F11, F11' et F12 (1980) ; remplacés par STI, STL, STT et SMS "
+    "(première session 1995).",
+    "- Sénat, rapport d'information n° 370 (2007-2008), « Le baccalauréat » "
+    "(http://www.senat.fr/rap/r07-370/r07-3709.html) : sections A, B, C, D et E en 1968.",
+    "- Larousse, Journal de l'année 1967, « Éducation » "
+    "(https://www.larousse.fr/archives/journaux_annee/1967/311/education) : nouveaux "
+    "baccalauréats en vigueur en 1968 ; 1967, dernière session des séries philosophie, "
+    "sciences expérimentales, mathématiques élémentaires, mathématiques et techniques, "
+    "technique et économie.",
+    "- ENS Cachan, Artheque, « Du baccalauréat technique au baccalauréat Sciences de "
+    "l'ingénieur » (http://artheque.ens-cachan.fr/exhibits/show/bac-textes-officiels/"
+    "apres-guerre) et C. Hamon, « Le baccalauréat technique », PUR "
+    "(https://books.openedition.org/pur/92049) : Mathématiques et technique créé par le "
+    "décret du 6 mai 1946 (session 1946), appelé « T » en 1959 puis « E » en 1967.",
+    "- D. Duverney, « Le baccalauréat scientifique et son contexte depuis 1962 » (2006) : "
+    "C Mathématiques et sciences physiques, D Mathématiques et sciences de la nature, "
+    "E Mathématiques et techniques, jusqu'à la session 1994, réunies en S en 1995.",
+    "- Légifrance, arrêté du 15 septembre 1993 relatif aux épreuves du baccalauréat "
+    "général à compter de la session de 1995 "
+    "(https://www.legifrance.gouv.fr/jorf/id/JORFTEXT000000179949) : séries ES, L, S à "
+    "partir de 1995, donc 1994 dernière session de A, B, C, D, D', E.",
+    "- Légifrance, arrêté du 3 novembre 1986 définissant le concours général des lycées, "
+    "article 2 : classes terminales A, B, C, D, E, F1 à F10, F7', G1 à G3 et H.",
+    "- Arrêté du 16 février 1977 fixant les horaires des classes préparant au "
+    "baccalauréat de technicien « musique » (cité par le programme de littérature, "
+    "MEN/CNDP, édition 2008).\n",
+    "Années estimées faute de source précise : première session 1969 pour F1 à F10, G1 à "
+    "G3 et H (créés en 1968) ; 1968 pour D' ; 1978 pour F11 et F11' (horaires de 1977) ; "
+    "dernière session 1994 pour H ; première année laissée vide pour les séries d'avant "
+    "1968 sauf Mathématiques et technique : antérieures à 1950, première année acceptée "
+    "par le formulaire (Technique et économie, peut-être créée en 1953, n'a pas de "
+    "source sûre).",
+    "",
+]
+
 
 def write_licences(source, dest):
     parts = [
@@ -427,11 +495,14 @@ def write_licences(source, dest):
         "données CLDR (Unicode, licence Unicode) via Babel (licence BSD) |",
         "| bac_series.csv, bac_specialites.csv, bac_mentions.csv, cursus_types.csv | "
         "Tables écrites pour le projet d'après les réformes du baccalauréat |",
+        "| bac_series.csv (séries d'avant 1995) | `tools/data/bac_series_avant_1995.csv`, "
+        "écrit pour le projet d'après les sources listées ci-dessous |",
         "| annuaire-education-sample.csv | Extrait d'exemple écrit pour le projet, au format "
         "de l'« Annuaire de l'éducation » (ministère de l'Éducation nationale, Licence "
         "Ouverte) |",
         "",
     ]
+    parts += BAC_SOURCES
     for folder, files, _description in LICENCE_SOURCES:
         with open(os.path.join(source, folder, "LICENSE"), encoding="utf-8") as handle:
             text = handle.read().strip()
@@ -478,7 +549,10 @@ def main(argv=None):
     parser.add_argument("--dest", default=DEFAULT_DEST,
                         help="dossier de sortie (défaut : ecandidat/referential/data)")
     args = parser.parse_args(argv)
-    convert(os.path.abspath(args.source), os.path.abspath(args.dest))
+    try:
+        convert(os.path.abspath(args.source), os.path.abspath(args.dest))
+    except DuplicateCodeError as error:
+        parser.exit(1, f"erreur : {error}\n")
 
 
 if __name__ == "__main__":
