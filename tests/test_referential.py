@@ -305,10 +305,6 @@ def test_the_older_series_keep_every_existing_code():
     assert raw < shipped and len(shipped - raw) == 35
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader.upsert computes `others` with `field not in table.key`: a peewee Field's == "
-    "builds a truthy expression, so `others` is empty and every table is loaded with "
-    "ON CONFLICT DO NOTHING; edited rows are never refreshed (fix in loader.py)"))
 def test_reload_refreshes_an_edited_serie(referential):
     shipped = BacSerie.get_by_id("C")
     BacSerie.update(libelle="C", derniere_annee=1990).where(BacSerie.code == "C").execute()

@@ -115,7 +115,10 @@ def batches(rows, size=BATCH_SIZE):
 def upsert(table, batch):
     """Insert a batch; on a natural-key conflict update the other columns (or skip)."""
     query = table.model.insert_many(batch, fields=list(table.fields))
-    others = [field for field in table.fields if field not in table.key]
+    # By name: a peewee Field's == builds an expression (always true), so `in` cannot
+    # compare fields.
+    key_names = {field.name for field in table.key}
+    others = [field for field in table.fields if field.name not in key_names]
     if table.update and others:
         query = query.on_conflict(conflict_target=list(table.key), preserve=others)
     else:
