@@ -120,3 +120,32 @@ def test_confirmation_desistement_and_the_list_that_moves(app, page, tab, decide
     expect(third.locator("dt:text-is('Décision') + dd")).to_have_text("Favorable")
     expect(actions(third).get_by_role("button", name="Confirmation candidature")).to_be_visible()
     expect(third.locator("#reponse")).to_have_text("En attente de votre réponse")
+
+
+def test_a_gestionnaire_withdraws_for_a_candidate_in_the_console(app, page, tab, decided):
+    """The console's Désistement candidature, CSRF on: from Ouvrir, with a reason; the
+    first of the liste complémentaire is promoted and reported."""
+    from ecandidat.users import create_user
+    from test_console import STRONG
+    from test_e2e_commission import console_sign_in
+    app.config["WTF_CSRF_ENABLED"] = True
+    create_user("gestion@example.org", "gestionnaire", scope="DSS", password=STRONG)
+    _email, _password, alix = decided["alix"]
+    _email, _password, bruno = decided["bruno"]
+    gestion = tab()
+    console_sign_in(gestion, "gestion@example.org")
+    gestion.goto(f"/admin/candidature/details/?id={alix.id}")
+    gestion.wait_for_load_state("load")
+    gestion.get_by_role("link", name="Désistement candidature").first.click()
+    expect(gestion.get_by_role("heading", level=1)).to_have_text("Désistement candidature")
+    gestion.get_by_label("Motif du désistement (facultatif)").fill("Appel : part à l'étranger.")
+    gestion.get_by_label(re.compile(r"^Je confirme cette action")).check()
+    gestion.get_by_role("button", name="Désistement candidature").click()
+    gestion.locator(".alert", has_text="Désistement enregistré pour 1 candidature.").first \
+        .wait_for()
+    expect(gestion.locator("body")).to_contain_text("Promue depuis la liste complémentaire")
+    saved = Candidature.get_by_id(alix.id)
+    assert (saved.confirmation, saved.motif_desistement) == (
+        "DESISTE", "Appel : part à l'étranger.")
+    assert Avis.select().where(Avis.candidature == bruno.id).order_by(
+        Avis.id.desc()).get().type_avis == "FA"
