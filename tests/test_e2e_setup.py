@@ -56,3 +56,31 @@ def test_a_gestionnaire_edits_a_formation_of_their_centre(app, page):
     saved = Formation.get_by_id(formation.id)
     assert (saved.libelle, saved.demat, saved.capacite) == ("Master AES", False, 40)
     assert saved.date_fin_depot == start + datetime.timedelta(days=15)
+
+
+def test_a_gestionnaire_edits_the_admission_letter_of_a_commission(app, page):
+    """The commission's letter text, CSRF on: an unknown variable is refused next to the
+    field, nothing saved; a valid text is saved."""
+    from ecandidat.models import Commission
+    app.config["WTF_CSRF_ENABLED"] = True
+    formation = open_formation("M1AES")
+    create_user("gestion@example.org", "gestionnaire", scope="DSS", password=STRONG)
+    page.goto("/admin/")
+    page.get_by_label("Adresse mail").fill("gestion@example.org")
+    page.get_by_label("Mot de passe").fill(STRONG)
+    page.get_by_role("button", name="Connexion").click()
+    page.get_by_text("Gestionnaire de centre").first.wait_for()
+    page.goto(f"/admin/commission/edit/?id={formation.commission_id}")
+    page.wait_for_load_state("load")
+    text = page.get_by_label("Texte de la lettre d'admission")
+    text.fill("Bonjour {{ prenom }}, votre moyenne : {{ moyenne }}.")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    field = page.locator(".form-group", has=page.locator("textarea[name=lettre_admission]"))
+    expect(field).to_contain_text("moyenne")
+    assert Commission.get_by_id(formation.commission_id).lettre_admission is None
+    page.get_by_label("Texte de la lettre d'admission").fill(
+        "{{ prenom }} {{ nom }}, vous êtes admis(e) en {{ formation }}.")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.locator("tr", has_text="Commission M1AES").wait_for()  # back on the list: saved
+    assert Commission.get_by_id(formation.commission_id).lettre_admission == \
+        "{{ prenom }} {{ nom }}, vous êtes admis(e) en {{ formation }}."
