@@ -22,8 +22,8 @@ from ecandidat.db import retrying, write_transaction
 from ecandidat.models import Avis, Campagne, Candidat, Candidature, CompteCandidat, Formation
 from ecandidat.workflow.core import Actor, WorkflowError, lock_candidatures, locked
 from ecandidat.workflow.engine import BulkRefused, run
-from ecandidat.workflow.rules import (CONFIRME, DESISTE, confirmation_deadline_passed,
-                                      refusals, relance_favorable_due)
+from ecandidat.workflow.queries import date_confirmation
+from ecandidat.workflow.rules import CONFIRME, DESISTE, refusals, window
 MOTIF_MAX = 500
 PROMOTION = Actor.job("liste-complementaire")
 DESISTEMENT_AUTO = Actor.job("desistement-auto")
@@ -209,25 +209,38 @@ def _not_archived(query):
 
 
 def _with_last_favourable():
+    """(candidature, its confirmation deadline) for the unanswered validated favourable
+    avis: the avis and the formation come with each row (no query per row)."""
     latest = Avis.alias()
     last_id = latest.select(fn.MAX(latest.id)).where(latest.candidature == Candidature.id)
     return _not_archived(
-        Candidature.select(Candidature, Formation).join(Formation)
-        .switch(Candidature).join(Avis, on=(Avis.candidature == Candidature.id))
+        Candidature.select(Candidature, Formation, Avis).join(Formation)
+        .switch(Candidature)
+        .join(Avis, on=(Avis.candidature == Candidature.id), attr="dernier_avis")
         .where(Avis.id == last_id, Avis.type_avis == "FA", Avis.valide,
                Candidature.confirmation.is_null(), Candidature.date_annulation.is_null())
         .order_by(Candidature.id))
 
 
+def _with_deadline(query):
+    return [(c, date_confirmation(c, c.dernier_avis)) for c in query]
+
+
 def due_desistements(today):
-    """Unanswered validated favourable avis whose confirmation deadline has passed."""
-    return [c for c in _with_last_favourable()
-            if not confirmation_deadline_passed(c, today)]
+    """Unanswered validated favourable avis whose confirmation deadline has passed (the
+    rules table checks each again under its lock: confirmation_deadline_passed)."""
+    return [c for c, deadline in _with_deadline(_with_last_favourable())
+            if deadline is not None and today > deadline]
 
 
 def due_relances_favorables(today):
-    return [c for c in _with_last_favourable().where(~Candidature.relance_envoyee)
-            if not relance_favorable_due(c, today)]
+    """… within RELANCE_FAVORABLE_DAYS of their deadline, not reminded yet
+    (relance_favorable_due, checked again under the lock)."""
+    from flask import current_app
+    days = current_app.config["RELANCE_FAVORABLE_DAYS"]
+    return [c for c, deadline in _with_deadline(
+        _with_last_favourable().where(~Candidature.relance_envoyee))
+        if window(deadline, days, today)]
 
 
 def due_relances_transmission(today):

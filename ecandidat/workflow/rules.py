@@ -168,7 +168,7 @@ def confirmation_deadline_passed(candidature, today):
     return []
 
 
-def _window(deadline, days, today):
+def window(deadline, days, today):
     """today is within the `days` days before `deadline` (both included)."""
     return deadline is not None and deadline - datetime.timedelta(days=days) <= today <= deadline
 
@@ -176,7 +176,7 @@ def _window(deadline, days, today):
 def relance_favorable_due(candidature, today):
     if candidature.relance_envoyee:
         return [_l("La relance a déjà été envoyée.")]
-    if not _window(date_confirmation(candidature),
+    if not window(date_confirmation(candidature),
                    current_app.config["RELANCE_FAVORABLE_DAYS"], today):
         return [_l("Ce n'est pas le moment de la relance.")]
     return []
@@ -185,7 +185,7 @@ def relance_favorable_due(candidature, today):
 def relance_transmission_due(candidature, today):
     if candidature.relance_transmission_envoyee or candidature.date_transmission is not None:
         return [_l("La relance a déjà été envoyée.")]
-    if not _window(date_retour(candidature),
+    if not window(date_retour(candidature),
                    current_app.config["RELANCE_TRANSMISSION_DAYS"], today):
         return [_l("Ce n'est pas le moment de la relance.")]
     return []
