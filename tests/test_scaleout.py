@@ -13,9 +13,12 @@ import io
 import os
 import random
 import re
+import json
 import signal
+import socket
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.parse
 import uuid
@@ -399,3 +402,48 @@ def test_a_console_user_signed_in_on_a_is_signed_in_on_b(a_b):
     assert home.status == 200
     assert "Bienvenue Sacha MARTIN" in home.text
     assert "Vous êtes connecté en tant que : Administrateur." in home.text
+
+
+# --- Redis down ------------------------------------------------------------------------------
+
+LOGINS_WITHOUT_REDIS = textwrap.dedent("""
+    import json, sys
+    from app import create_app
+    database_url, storage, identifier, failures, other, password = sys.argv[1:]
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "s",
+                      "WTF_CSRF_ENABLED": False, "MAIL_SERVER": None,
+                      "RATELIMIT_STORAGE_URI": storage})
+    codes = [app.test_client().post("/connexion", data={"identifier": identifier,
+                                                        "password": "faux"}).status_code
+             for _ in range(int(failures) + 1)]
+    right = app.test_client().post("/connexion", data={"identifier": other,
+                                                       "password": password}).status_code
+    print(json.dumps({"codes": codes, "right": right}))
+""")
+
+
+@pytest.fixture(params=["refused", "silent"])
+def dead_redis(request):
+    """A Redis URL nobody answers on: a closed port, or a port that accepts connections
+    and never replies (a hung or firewalled Redis)."""
+    if request.param == "refused":
+        yield f"redis://127.0.0.1:{free_port()}"
+        return
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)  # the kernel completes the connections; nobody ever reads them
+        yield f"redis://127.0.0.1:{silent.getsockname()[1]}"
+
+
+def test_with_redis_down_logins_work_and_are_limited_per_process(app, database_url, dead_redis,
+                                                                make_compte):
+    """A separate process: the limiter's fallback state is process-wide."""
+    target, _ = make_compte(email="cible.scaleout@example.org", password=PASSWORD)
+    other, _ = make_compte(email="autre.scaleout@example.org", password=PASSWORD)
+    run = subprocess.run([sys.executable, "-c", LOGINS_WITHOUT_REDIS, database_url, dead_redis,
+                          target.email, str(PER_ACCOUNT), other.email, PASSWORD],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-5000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["codes"] == [200] * PER_ACCOUNT + [429], run.stderr[-5000:]
+    assert result["right"] == 302

@@ -36,5 +36,14 @@ def failed_login(response):
 
 
 def init_limits(app):
-    """Flask-Limiter on `app`; its 429 page is views.errors'."""
+    """Flask-Limiter on `app`; its 429 page is views.errors'.
+
+    The shared Redis is a secondary part: while it is down or silent each process
+    counts in its own memory (limits still hold, per process) instead of answering
+    500 to every login; Flask-Limiter tries Redis again now and then. A silent Redis
+    costs such a try 1 s (redis-py waits 5 s by default)."""
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if app.config.get("RATELIMIT_STORAGE_URI", "").startswith(("redis://", "rediss://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS",
+                              {"socket_connect_timeout": 1, "socket_timeout": 1})
     limiter.init_app(app)
