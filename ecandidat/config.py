@@ -104,15 +104,27 @@ def load_config(instance_path, root_path, environ=None):
 
 def _instance_secret(instance_path):
     """A random key kept in instance/ so sessions survive restarts without
-    a secret ever being written in the code."""
+    a secret ever being written in the code.
+
+    The workers of a first start all get here at once: the key is linked into place
+    complete, and only if no other process did it first, so they all end up with the
+    one on disk (with a plain write, each could keep its own and reject the others'
+    cookies)."""
     path = os.path.join(instance_path, "secret_key")
     try:
         with open(path) as handle:
             return handle.read().strip()
     except FileNotFoundError:
-        key = secrets.token_hex(32)
-        os.makedirs(instance_path, exist_ok=True)
-        with open(path, "w") as handle:
-            handle.write(key)
-        os.chmod(path, 0o600)
-        return key
+        pass
+    os.makedirs(instance_path, exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another process linked its key first: use that one
+    finally:
+        os.remove(temporary)
+    with open(path) as handle:
+        return handle.read().strip()

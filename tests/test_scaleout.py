@@ -447,3 +447,34 @@ def test_with_redis_down_logins_work_and_are_limited_per_process(app, database_u
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["codes"] == [200] * PER_ACCOUNT + [429], run.stderr[-5000:]
     assert result["right"] == 302
+
+
+# --- SECRET_KEY from instance/ ---------------------------------------------------------------
+
+def _load_key_at_barrier(folder, barrier, keys):
+    from ecandidat.config import load_config
+    barrier.wait()
+    keys.put(load_config(folder, folder, environ={})["SECRET_KEY"])
+
+
+def test_workers_started_together_without_secret_key_share_one_key(tmp_path):
+    """The workers of a first start without SECRET_KEY (gunicorn without --preload: each
+    builds the app) race to create instance/secret_key; all must keep the key on disk.
+    A plain write split the workers in about 15 % of such starts: 50 starts find it."""
+    import multiprocessing
+    context = multiprocessing.get_context("fork")
+    workers = 4
+    for start in range(50):
+        folder = str(tmp_path / f"instance-{start}")
+        barrier, keys = context.Barrier(workers), context.Queue()
+        processes = [context.Process(target=_load_key_at_barrier, args=(folder, barrier, keys))
+                     for _ in range(workers)]
+        for process in processes:
+            process.start()
+        held = {keys.get(timeout=60) for _ in range(workers)}
+        for process in processes:
+            process.join(60)
+        with open(os.path.join(folder, "secret_key")) as handle:
+            assert held == {handle.read().strip()}, f"start {start}: {len(held)} keys"
+        assert os.listdir(folder) == ["secret_key"]
+        assert os.stat(os.path.join(folder, "secret_key")).st_mode & 0o777 == 0o600
