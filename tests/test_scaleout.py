@@ -232,7 +232,8 @@ def server_environment(database_url, upload_folder, redis_prefix, base_url):
     """The environment of both servers: only what deployment gives (no test settings);
     nothing of the caller's own configuration leaks in."""
     environment = {name: value for name, value in os.environ.items()
-                   if name not in ENV_NAMES and not name.startswith(("GUNICORN", "RATELIMIT", "FLASK"))}
+                   if name not in ENV_NAMES
+                   and not name.startswith(("GUNICORN", "RATELIMIT", "FLASK"))}
     environment.update(
         DATABASE_URL=database_url, SECRET_KEY=uuid.uuid4().hex, UPLOAD_FOLDER=upload_folder,
         RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=redis_prefix, BASE_URL=base_url,
