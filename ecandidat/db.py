@@ -99,9 +99,11 @@ def make_database(url, pool_size=DEFAULT_POOL_SIZE, max_age=DEFAULT_POOL_MAX_AGE
 
     PostgreSQL: a pool of at most `pool_size` connections per process (connecting
     costs ~5 ms, more than a whole simple page's queries); closing gives the connection
-    back, rolled back; one older than `max_age` seconds is closed instead of being
-    reused (a server restarted or a proxy that cut idle connections costs at most that).
-    Each thread has its own connection. `pool_size` 0: a new connection every time.
+    back, rolled back. A connection taken from the pool is checked first (one round
+    trip; a dead one, after a server restart, is dropped), and one older than `max_age`
+    seconds is closed instead of reused, so a backend's memory or a failover to another
+    server is not kept for ever. Each thread has its own connection. `pool_size` 0: a
+    new connection every time.
     SQLite stays unpooled: opening the file costs ~0.5 ms (tools/bench_requests.py),
     and a pool would hand a connection made in one thread to another, which sqlite3
     refuses unless its same-thread check is turned off for the whole application."""
