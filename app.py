@@ -54,8 +54,9 @@ def create_app(test_config=None):
     mail.init_app(app)
     storage.init_app(app)
 
-    from views import init_views
+    from views import assets, init_views
     init_views(app)
+    assets.init_app(app)
 
     from ecandidat.cli import register_cli
     register_cli(app)

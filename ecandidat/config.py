@@ -2,6 +2,8 @@
 import os
 import secrets
 
+from ecandidat.db import DEFAULT_POOL_SIZE, DEFAULT_POOL_MAX_AGE_SECONDS
+
 ENV_NAMES = (
     "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "MAX_UPLOAD_MB",
     "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME",
@@ -9,12 +11,12 @@ ENV_NAMES = (
     "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
     "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS",
     "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
-    "RATELIMIT_KEY_PREFIX",
+    "RATELIMIT_KEY_PREFIX", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
             "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS", "RELANCE_TRANSMISSION_DAYS",
-            "ARCHIVE_RETENTION_DAYS")
+            "ARCHIVE_RETENTION_DAYS", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS")
 LC_RANG_AFFICHAGE_VALUES = ("aucun", "saisi", "reel")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
@@ -32,6 +34,11 @@ def load_config(instance_path, root_path, environ=None):
     environ = os.environ if environ is None else environ
     config = {
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "ecandidat.sqlite3"),
+        # PostgreSQL: most connections one process keeps (one per thread serving
+        # requests, plus the mail threads); 0 opens a new one per request. A pooled
+        # connection older than DB_POOL_MAX_AGE_SECONDS is closed instead of reused.
+        "DB_POOL_SIZE": DEFAULT_POOL_SIZE,
+        "DB_POOL_MAX_AGE_SECONDS": DEFAULT_POOL_MAX_AGE_SECONDS,
         "SECRET_KEY": None,
         "UPLOAD_FOLDER": os.path.join(root_path, "uploads"),
         "MAX_UPLOAD_MB": 10,

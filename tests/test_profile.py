@@ -470,7 +470,8 @@ def test_refresh_shows_the_fields_for_a_birth_abroad(candidate_client, candidat)
 
 def test_the_pages_load_the_dependent_lists_script(candidate_client, referential):
     html = page(candidate_client.get(URL["bac"]))
-    assert '<script src="/static/js/dependent-lists.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/dependent-lists\.js\?v=[0-9a-f]+" defer></script>',
+                     html)
     assert 'data-source="/api/etablissements?type=LYC"' in html
     assert 'name="refresh"' in html and "Actualiser les listes" in html
 

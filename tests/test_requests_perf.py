@@ -1,0 +1,253 @@
+"""What every request costs (issue 11, point 2): a static file opens no database
+connection and is served under a URL naming its content, cached for a year; on
+PostgreSQL the connections come from a pool, reused from one request to the next and
+one per thread; Mon compte and the Candidatures list run the same number of queries
+for one candidature as for twenty."""
+import hashlib
+import re
+import shutil
+import threading
+
+import peewee
+import pytest
+
+from app import create_app
+from conftest import is_postgres, sign_in
+from ecandidat import clock, db, workflow
+from ecandidat.models import Avis, Candidature
+from factories import complete_candidat, open_formation, pieces, question
+from test_catalog import counting_queries
+from test_console import console_login
+from views.assets import LONG_CACHE, SHORT_CACHE
+
+FINGERPRINTED = re.compile(r'(?:href|src)="(/[^"?]*static/[^"?]+)\?v=([0-9a-f]{12})"')
+
+
+@pytest.fixture
+def connects(app, monkeypatch):
+    """Counts the database's connect() calls (an autoconnect at the first query, too),
+    from a closed connection."""
+    database = db.database.obj
+    calls = []
+    original = database.connect
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(database, "connect", counting)
+    if not database.is_closed():
+        database.close()
+    return calls
+
+
+@pytest.fixture
+def driver_connects(app, monkeypatch):
+    """Counts the connections really opened to PostgreSQL (a pool's checkout of an
+    idle connection does not get this far)."""
+    calls = []
+    original = peewee.PostgresqlDatabase._connect
+
+    def counting(database):
+        calls.append(1)
+        return original(database)
+
+    monkeypatch.setattr(peewee.PostgresqlDatabase, "_connect", counting)
+    return calls
+
+
+def fingerprinted_links(html):
+    return dict(FINGERPRINTED.findall(html))
+
+
+def content_hash(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:12]
+
+
+# --- No connection for static files ---------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/static/css/ecandidat.css", "/static/favicon.svg",
+                                 "/admin/static/vendor/jquery.min.js",
+                                 "/static/css/ecandidat.css?v=0123456789ab"])
+def test_a_static_file_opens_no_database_connection(candidate_client, connects, url):
+    # Signed in: the session names an account, which nothing loads for a static file.
+    response = candidate_client.get(url)
+    assert response.status_code == 200
+    assert connects == [] and db.database.is_closed()
+
+
+def test_a_page_connects_once_and_gives_the_connection_back(candidate_client, connects):
+    response = candidate_client.get("/mon-compte/")
+    assert response.status_code == 200
+    assert len(connects) == 1 and db.database.is_closed()
+
+
+# --- Fingerprinted static URLs and their cache headers --------------------------------------
+
+def test_pages_link_static_files_by_their_content_hash(app, client):
+    html = client.get("/").get_data(as_text=True)
+    links = fingerprinted_links(html)
+    assert {"/static/css/ecandidat.css", "/static/vendor/pico/pico.min.css",
+            "/static/favicon.svg"} <= set(links)
+    for path, fingerprint in links.items():
+        assert fingerprint == content_hash(app.static_folder + path[len("/static"):])
+    assert "/static/" not in FINGERPRINTED.sub("", html)  # no static link without its hash
+
+
+def test_the_console_links_its_and_flask_admins_files_by_their_content_hash(app, client):
+    console_login(client)
+    html = client.get("/admin/").get_data(as_text=True)
+    links = fingerprinted_links(html)
+    assert "/static/css/console.css" in links and "/static/js/console.js" in links
+    admin_folder = app.blueprints["admin"].static_folder
+    assert links["/admin/static/vendor/jquery.min.js"] == content_hash(
+        admin_folder + "/vendor/jquery.min.js")
+    for path, fingerprint in links.items():
+        response = client.get(f"{path}?v={fingerprint}")
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == LONG_CACHE
+
+
+def test_a_fingerprinted_url_is_cached_for_a_year_any_other_for_minutes(client):
+    html = client.get("/").get_data(as_text=True)
+    fingerprint = fingerprinted_links(html)["/static/css/ecandidat.css"]
+    cached = client.get(f"/static/css/ecandidat.css?v={fingerprint}")
+    assert cached.status_code == 200
+    assert cached.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    for url in ("/static/css/ecandidat.css", "/static/css/ecandidat.css?v=0123456789ab"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == SHORT_CACHE == "public, max-age=300"
+    # A page is not a static file: no cache header of these.
+    assert client.get("/").headers.get("Cache-Control") not in (LONG_CACHE, SHORT_CACHE)
+
+
+@pytest.fixture
+def own_static(app, tmp_path):
+    """The app serving a copy of static/ that the test may change."""
+    folder = tmp_path / "static"
+    shutil.copytree(app.static_folder, folder)
+    app.static_folder = str(folder)
+    return folder
+
+
+def test_a_changed_file_gets_a_new_url_from_the_next_process(app, client, own_static,
+                                                               database_url, tmp_path):
+    before = fingerprinted_links(client.get("/").get_data(as_text=True))
+    stylesheet = own_static / "css" / "ecandidat.css"
+    stylesheet.write_text(stylesheet.read_text() + "\n.nouveau { color: red; }\n")
+
+    # Hashed once per process: this one keeps the URL it computed.
+    assert fingerprinted_links(client.get("/").get_data(as_text=True)) == before
+    restarted = create_app(dict(app.config, DATABASE_URL=database_url))
+    restarted.static_folder = str(own_static)
+    after = fingerprinted_links(restarted.test_client().get("/").get_data(as_text=True))
+    assert after["/static/css/ecandidat.css"] != before["/static/css/ecandidat.css"]
+    assert after["/static/css/ecandidat.css"] == content_hash(stylesheet)
+    assert after["/static/favicon.svg"] == before["/static/favicon.svg"]  # unchanged file
+    stale = restarted.test_client().get(
+        "/static/css/ecandidat.css?v=" + before["/static/css/ecandidat.css"])
+    assert stale.headers["Cache-Control"] == SHORT_CACHE
+
+
+def test_in_debug_mode_an_edited_file_gets_a_new_url_at_once(app, client, own_static):
+    app.debug = True
+    before = fingerprinted_links(client.get("/").get_data(as_text=True))
+    stylesheet = own_static / "css" / "ecandidat.css"
+    stylesheet.write_text(stylesheet.read_text() + "\n.nouveau { color: red; }\n")
+    after = fingerprinted_links(client.get("/").get_data(as_text=True))
+    assert after["/static/css/ecandidat.css"] == content_hash(stylesheet)
+    assert after["/static/css/ecandidat.css"] != before["/static/css/ecandidat.css"]
+
+
+# --- The PostgreSQL pool ---------------------------------------------------------------------
+
+postgres_only = pytest.mark.skipif(not is_postgres(),
+                                   reason="SQLite opens a file, unpooled (ecandidat/db.py)")
+
+
+def backend_pid():
+    return db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+
+
+@postgres_only
+def test_requests_reuse_one_pooled_connection(candidate_client, driver_connects):
+    pid = backend_pid()
+    db.database.close()  # back to the pool
+    for _ in range(5):
+        assert candidate_client.get("/mon-compte/").status_code == 200
+        assert db.database.is_closed()
+    assert driver_connects == []
+    assert backend_pid() == pid
+
+
+@postgres_only
+def test_without_a_pool_each_request_connects(app, database_url, make_compte, driver_connects):
+    compte, _ = make_compte()
+    unpooled = create_app(dict(app.config, DATABASE_URL=database_url, DB_POOL_SIZE=0))
+    client = unpooled.test_client()
+    sign_in(client, compte)
+    for _ in range(3):
+        assert client.get("/mon-compte/").status_code == 200
+    assert len(driver_connects) == 3
+
+
+@postgres_only
+def test_each_thread_has_its_own_pooled_connection(app, driver_connects):
+    db.database.close()
+    idle = len(db.database.obj._connections)
+    threads_count = idle + 3
+    barrier = threading.Barrier(threads_count)
+    pids = []
+
+    def work():
+        with app.app_context(), db.database.connection_context():
+            barrier.wait(10)  # all of them hold a connection at once
+            pids.append(backend_pid())
+
+    for _round in range(2):
+        threads = [threading.Thread(target=work) for _ in range(threads_count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(set(pids[-threads_count:])) == threads_count  # one connection each
+    # The first round opened what the pool lacked; the second found them all idle.
+    assert len(driver_connects) == threads_count - idle
+    assert len(set(pids)) == threads_count
+
+
+# --- Query counts of the candidate's pages ----------------------------------------------------
+
+def apply_to(candidat, count, start=0):
+    """`count` candidatures, varied: some with a published favourable avis (with a
+    délai de confirmation), one confirmed, one cancelled (not listed)."""
+    actor = workflow.Actor.candidat(candidat)
+    for index in range(start, start + count):
+        formation = open_formation(code=f"F{index:03d}",
+                                   delai_confirmation=8 if index % 2 else None)
+        pieces(formation)
+        question(formation)
+        candidature = workflow.candidater(actor, candidat, formation)
+        if index % 3 == 1:
+            Avis.create(candidature=candidature, type_avis="FA", valide=True,
+                        valide_le=candidature.created_at)
+        if index == 4:
+            Candidature.update(confirmation="CONFIRME", date_confirmation=clock.now()).where(
+                Candidature.id == candidature.id).execute()
+
+
+@pytest.mark.parametrize("url", ["/mon-compte/", "/candidatures/"])
+def test_the_candidates_pages_run_as_many_queries_for_1_as_for_20_candidatures(
+        candidate_client, url):
+    candidat = complete_candidat(candidate_client.compte)
+    apply_to(candidat, 1)
+    with counting_queries() as one:
+        assert candidate_client.get(url).status_code == 200
+    apply_to(candidat, 19, start=1)
+    with counting_queries() as twenty:
+        html = candidate_client.get(url).get_data(as_text=True)
+    if url == "/candidatures/":
+        assert html.count("/candidatures/") >= 20 and "À confirmer" in html
+    assert twenty.count == one.count
