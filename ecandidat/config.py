@@ -9,6 +9,7 @@ ENV_NAMES = (
     "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS", "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES",
     "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS",
     "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
+    "CACHE_REDIS_URL",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
@@ -52,6 +53,8 @@ def load_config(instance_path, root_path, environ=None):
         "FLASK_ADMIN_SWATCH": "default",
         # memory:// suits one process; give redis://… when several workers serve the app.
         "RATELIMIT_STORAGE_URI": "memory://",
+        # None: each process caches the offer in its own memory; redis://… shares it.
+        "CACHE_REDIS_URL": None,
         # Reverse proxies in front of the app that append to X-Forwarded-For: 0 trusts
         # no header (the peer address is the client), 1 behind one nginx, and so on.
         "PROXY_COUNT": 0,
