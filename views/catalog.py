@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, make_response, render_template, request,
                    session)
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.http import is_resource_modified, quote_etag
 
@@ -86,6 +87,7 @@ def page_variant():
     compte = signed_in_compte()
     if compte is None:
         return ANONYMOUS
+    generate_csrf()  # the session's token exists from the first page on, so this is stable
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
     period = int(time.time() // (lifetime / 2)) if lifetime else 0
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
