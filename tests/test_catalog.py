@@ -517,8 +517,8 @@ def test_the_cached_page_is_the_page_built_from_the_database(app, client, demo):
     assert sorted(text(by_class(row, "a", "formation-link")[0])
                   for row in by_class(document, "tr", "formation-closed")) == sorted(closed)
     assert row_cells(row_of(document, "Formation bulk 4")) == [
-        "Formation bulk 4", "bulk", f"Du {ddmmyyyy(TODAY - 5 * DAY)} au {ddmmyyyy(TODAY + 5 * DAY)}",
-        "Dossier dématérialisé"]
+        "Formation bulk 4", "bulk",
+        f"Du {ddmmyyyy(TODAY - 5 * DAY)} au {ddmmyyyy(TODAY + 5 * DAY)}", "Dossier dématérialisé"]
 
 
 def rename_formation():
