@@ -12,6 +12,7 @@ ENV_NAMES = (
     "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS",
     "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
     "RATELIMIT_KEY_PREFIX", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
+    "CACHE_REDIS_URL",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
@@ -63,6 +64,8 @@ def load_config(instance_path, root_path, environ=None):
         # Prepended to every rate-limit key: two deployments sharing one Redis keep
         # their counts apart.
         "RATELIMIT_KEY_PREFIX": "",
+        # None: each process caches the offer in its own memory; redis://… shares it.
+        "CACHE_REDIS_URL": None,
         # Reverse proxies in front of the app that append to X-Forwarded-For: 0 trusts
         # no header (the peer address is the client), 1 behind one nginx, and so on.
         "PROXY_COUNT": 0,

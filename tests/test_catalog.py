@@ -1,19 +1,28 @@
 """Offre de formation (public): the Centre → type de diplôme → formation tree, the
-search, the formation page and its "Candidater" action, and bounded SQL queries."""
+search, the formation page and its "Candidater" action, and bounded SQL queries; the
+offer cached under its stamp (any write to the offer's tables shows at the next
+request, in every process, Redis or memory) and its ETag/Last-Modified with 304."""
 import contextlib
 import datetime
 import logging
+import os
 import re
+import unicodedata
+import uuid
 
 import pytest
+import time_machine
 import tinyhtml5
 from flask import url_for
+from playhouse.schema_diff import diff_models
 
-from conftest import sign_in
-from ecandidat import clock
+from app import create_app
+from conftest import IsolatedClient, is_postgres, sign_in
+from ecandidat import cache as offer_cache, clock, db, offer
 from ecandidat.demo import create_demo
-from ecandidat.models import (Candidat, Candidature, Centre, Commission, Formation,
+from ecandidat.models import (Campagne, Candidat, Candidature, Centre, Commission, Formation,
                               PieceJustificative, TypeDiplome)
+from ecandidat.models.catalog import OfferStamp
 
 OFFRE = "/offre-de-formation/"
 APPLY_ENDPOINT = "candidatures.candidater"
@@ -147,6 +156,26 @@ def add_formations(count):
                          type_diplome=types[number % 2], commission=commissions[number % 2],
                          mots_cles="extra", demat=number % 2 == 0, date_debut_depot=debut,
                          date_fin_depot=fin, date_retour=fin + 10 * DAY)
+
+
+def add_many_formations(count):
+    """`count` more formations in one insert, across 4 new centres, a third closed."""
+    types = [TypeDiplome.create(code=f"TB{i}", libelle=f"Type bulk {i}", ordre=20 + i)
+             for i in range(3)]
+    commissions = [Commission.create(code=f"COM-B{i}", libelle=f"Commission B{i}",
+                                     centre=Centre.create(code=f"CB{i}",
+                                                          libelle=f"Centre bulk {i}"))
+                   for i in range(4)]
+    rows = []
+    for number in range(count):
+        open_now = number % 3 != 0
+        debut = TODAY - (5 if open_now else 60) * DAY
+        fin = TODAY + (5 if open_now else -30) * DAY
+        rows.append(dict(code=f"BULK{number}", libelle=f"Formation bulk {number}",
+                         type_diplome=types[number % 3], commission=commissions[number % 4],
+                         mots_cles="bulk", demat=number % 2 == 0, date_debut_depot=debut,
+                         date_fin_depot=fin, date_retour=fin + 10 * DAY))
+    Formation.insert_many(rows).execute()
 
 
 def count_queries(client, url):
@@ -411,13 +440,19 @@ def test_unknown_or_withdrawn_formation_is_not_found(client, demo):
 # --- Bounded SQL queries ------------------------------------------------------------------
 
 def test_offer_runs_the_same_queries_whatever_the_number_of_formations(client, demo):
-    before = count_queries(client, OFFRE), count_queries(client, f"{OFFRE}?q=extra+M1")
-    add_formations(50)
-    document = get_page(client, OFFRE)
-    assert len(titles(document)) == 56
-    after = count_queries(client, OFFRE), count_queries(client, f"{OFFRE}?q=extra+M1")
+    def counts():
+        """(built: the first read after a change, then served from the cache, a search)."""
+        return (count_queries(client, OFFRE), count_queries(client, OFFRE),
+                count_queries(client, f"{OFFRE}?q=extra+M1"))
+
+    before = counts()
+    add_many_formations(494)
+    after = counts()
+    assert len(titles(get_page(client, OFFRE))) == 500
     assert after == before
-    assert before[0] <= 2, before  # the offer itself: one query with joins
+    # Built: the stamp, then the stamp and the offer (one query with joins) in one
+    # snapshot; cached: the stamp only.
+    assert before == (3, 1, 1), before
 
 
 def test_formation_page_runs_a_bounded_number_of_queries(app, candidate_client, demo):
@@ -435,11 +470,357 @@ def test_formation_page_runs_a_bounded_number_of_queries(app, candidate_client, 
 
 def test_signed_in_candidate_does_not_change_the_offer_query_count(app, client, make_compte,
                                                                    demo):
+    client.get(OFFRE)  # builds the offer: the counts below are of the cached page
     anonymous = count_queries(client, OFFRE)
     compte, _ = make_compte()
     signed_in = app.test_client()
     sign_in(signed_in, compte)
     first = count_queries(signed_in, OFFRE)
     add_formations(50)
+    signed_in.get(OFFRE)
     assert count_queries(signed_in, OFFRE) == first
-    assert first - anonymous <= 1  # loading the account of the session
+    assert first - anonymous == 1  # loading the account of the session
+
+
+# --- Cache and HTTP validators ------------------------------------------------------------
+
+def fold(text):
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def offer_from_the_models():
+    """{centre: [(type, [titles])]} of Formation.offered(), in the documented order."""
+    formations = sorted(Formation.offered(), key=lambda f: (
+        fold(f.commission.centre.libelle), f.commission.centre.id, f.type_diplome.ordre,
+        fold(f.type_diplome.libelle), f.type_diplome.id, fold(f.libelle), f.id))
+    tree = {}
+    for item in formations:
+        types = tree.setdefault(item.commission.centre.libelle, [])
+        if not types or types[-1][0] != item.type_diplome.libelle:
+            types.append((item.type_diplome.libelle, []))
+        types[-1][1].append(item.libelle)
+    return tree
+
+
+def test_the_cached_page_is_the_page_built_from_the_database(app, client, demo):
+    add_many_formations(494)
+    for url in (OFFRE, f"{OFFRE}?q=bulk+1", f"{OFFRE}?q=histoire"):
+        built, cached = client.get(url), client.get(url)
+        assert cached.status_code == built.status_code == 200
+        assert cached.get_data() == built.get_data(), url
+    cached = client.get(OFFRE).get_data()
+    offer_cache.cache.clear()
+    assert client.get(OFFRE).get_data() == cached  # built again from the database
+
+    document = tinyhtml5.parse(cached.decode(), namespace_html_elements=False)
+    assert offer_tree(document)[0] == offer_from_the_models()
+    closed = [f.libelle for f in Formation.offered() if not f.is_open(TODAY)]
+    assert len(closed) > 100
+    assert sorted(text(by_class(row, "a", "formation-link")[0])
+                  for row in by_class(document, "tr", "formation-closed")) == sorted(closed)
+    assert row_cells(row_of(document, "Formation bulk 4")) == [
+        "Formation bulk 4", "bulk",
+        f"Du {ddmmyyyy(TODAY - 5 * DAY)} au {ddmmyyyy(TODAY + 5 * DAY)}", "Dossier dématérialisé"]
+
+
+def rename_formation():
+    item = formation("M1PSY")
+    item.libelle = "M1 Psychologie clinique"
+    item.save()
+    return lambda document: ("M1 Psychologie clinique" in titles(document)
+                             and "M1 Psychologie" not in titles(document))
+
+
+def withdraw_formation():
+    Formation.update(actif=False).where(Formation.code == "M1PSY").execute()
+    return lambda document: "M1 Psychologie" not in titles(document)
+
+
+def delete_formation():
+    Formation.delete().where(Formation.code == "EXTRA0").execute()
+    return lambda document: "Formation extra 0" not in titles(document)
+
+
+def move_commission():
+    dss = Centre.get(Centre.code == "DSS")
+    Commission.update(centre=dss).where(
+        Commission.id == formation("M1PSY").commission_id).execute()
+    return lambda document: "M1 Psychologie" in [
+        title for _, group in offer_tree(document)[0][
+            "UFR Droit et Sciences Sociales Poitiers Campus"] for title in group]
+
+
+def close_commission():
+    Commission.update(actif=False).where(
+        Commission.id == formation("M1PSY").commission_id).execute()
+    return lambda document: "M1 Psychologie" not in titles(document)
+
+
+def rename_centre():
+    Centre.update(libelle="UFR Santé").where(Centre.code == "MEDPHA").execute()
+    return lambda document: "UFR Santé" in offer_tree(document)[0]
+
+
+def rename_type_diplome():
+    TypeDiplome.update(libelle="Master (bac + 5)").where(TypeDiplome.code == "MASTER").execute()
+    return lambda document: any(kind == "Master (bac + 5)"
+                                for types in offer_tree(document)[0].values()
+                                for kind, _ in types)
+
+
+def change_campaign():
+    Campagne.update(libelle="Campagne modifiée").execute()
+    return lambda document: True  # the offer looks the same; its validators change
+
+
+@pytest.mark.parametrize("change", [
+    rename_formation, withdraw_formation, delete_formation, move_commission,
+    close_commission, rename_centre, rename_type_diplome, change_campaign])
+def test_a_change_shows_at_the_next_request_with_a_new_etag(client, demo, change):
+    add_formations(1)  # one without candidatures, that may be deleted
+    first = client.get(OFFRE)
+    assert client.get(OFFRE).headers["ETag"] == first.headers["ETag"]  # cached, same
+    shows_the_change = change()
+    response = client.get(OFFRE, headers={"If-None-Match": first.headers["ETag"]})
+    assert response.status_code == 200
+    assert response.headers["ETag"] != first.headers["ETag"]
+    document = tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
+    assert shows_the_change(document)
+    assert not shows_the_change(tinyhtml5.parse(first.get_data(as_text=True),
+                                                namespace_html_elements=False)) or (
+        change is change_campaign)
+
+
+def console_form(page):
+    """The fields of the first form of a console page, as a browser would send them."""
+    document = tinyhtml5.parse(page, namespace_html_elements=False)
+    form = next(f for f in document.iter("form") if f.get("method", "").lower() == "post")
+    data = {}
+    for field in form.iter("input"):
+        kind = field.get("type", "text")
+        if kind == "submit" or not field.get("name"):
+            continue
+        if kind not in ("checkbox", "radio") or "checked" in field.attrib:
+            data[field.get("name")] = field.get("value", "y" if kind == "checkbox" else "")
+    for field in form.iter("select"):
+        chosen = [o for o in field.iter("option") if "selected" in o.attrib]
+        data[field.get("name")] = chosen[0].get("value") if chosen else ""
+    for field in form.iter("textarea"):
+        data[field.get("name")] = field.text or ""
+    return data
+
+
+def test_a_formation_saved_in_the_console_shows_in_every_worker(app, client, demo):
+    from test_console import STRONG
+    from ecandidat.users import create_user
+
+    other_worker = server(app).test_client()  # its own memory cache
+    for reader in (client, other_worker):
+        assert "M1 Psychologie" in titles(get_page(reader, OFFRE))
+    console = app.test_client()
+    create_user("offre-admin@example.org", "admin", password=STRONG)
+    assert console.post("/admin/login", data={"email": "offre-admin@example.org",
+                                              "password": STRONG}).status_code == 302
+    app.config["WTF_CSRF_ENABLED"] = True
+    url = f"/admin/formation/edit/?id={formation('M1PSY').id}"
+    data = console_form(console.get(url).get_data(as_text=True))
+    assert data.get("csrf_token")
+    data["libelle"] = "M1 Psychologie du travail"
+    assert console.post(url, data=data).status_code == 302
+    assert formation("M1PSY").libelle == "M1 Psychologie du travail"
+    for reader in (client, other_worker):
+        shown = titles(get_page(reader, OFFRE))
+        assert "M1 Psychologie du travail" in shown and "M1 Psychologie" not in shown
+
+
+def test_a_new_day_closes_a_formation_and_changes_the_validators(client, demo):
+    day = TODAY + 2 * DAY  # after the stamp's own time (the database's real clock)
+    set_dates("M2DM", day - 10 * DAY, day)  # its last day
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10)), tick=False):
+        before = client.get(OFFRE)
+        assert "formation-closed" not in row_of(parse(before), "M2 Droit et Marketing").get(
+            "class")
+    with time_machine.travel(datetime.datetime.combine(day + DAY, datetime.time(10)),
+                             tick=False):
+        after = client.get(OFFRE, headers={"If-None-Match": before.headers["ETag"],
+                                           "If-Modified-Since": before.headers["Last-Modified"]})
+    assert after.status_code == 200
+    assert "formation-closed" in row_of(parse(after), "M2 Droit et Marketing").get("class")
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert after.last_modified > before.last_modified
+
+
+def parse(response):
+    return tinyhtml5.parse(response.get_data(as_text=True), namespace_html_elements=False)
+
+
+def test_a_revalidation_gets_a_304_without_the_page(client, demo):
+    first = client.get(OFFRE)
+    tag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert tag.startswith('W/"') and first.last_modified is not None
+    assert {"Cookie", "Accept-Language"} <= set(first.vary)
+    assert first.cache_control.no_cache and not first.cache_control.private
+    with counting_queries() as counter:
+        again = client.get(OFFRE, headers={"If-None-Match": tag})
+    assert (again.status_code, again.get_data(), again.headers["ETag"]) == (304, b"", tag)
+    assert counter.count == 1  # the stamp, nothing rendered
+    assert client.get(OFFRE, headers={"If-Modified-Since": modified}).status_code == 304
+    earlier = first.last_modified - datetime.timedelta(hours=1)
+    assert client.get(OFFRE, headers={"If-Modified-Since": earlier.strftime(
+        "%a, %d %b %Y %H:%M:%S GMT")}).status_code == 200
+    # Another search, another language: another page.
+    assert client.get(f"{OFFRE}?q=M1", headers={"If-None-Match": tag}).status_code == 200
+    searched = client.get(f"{OFFRE}?q=M1")
+    assert client.get(f"{OFFRE}?q=M1", headers={
+        "If-None-Match": searched.headers["ETag"]}).status_code == 304
+    client.application.config["LANGUAGES"] = ("fr", "en")
+    english = client.get(OFFRE, headers={"If-None-Match": tag, "Accept-Language": "en"})
+    assert english.status_code == 200 and english.headers["ETag"] != tag
+
+
+def test_a_candidate_never_gets_another_visitors_page(app, make_compte, demo):
+    anonymous = app.test_client()
+    public = anonymous.get(OFFRE)
+    readers = []
+    for email in ("lea@example.org", "noe@example.org"):
+        compte, _ = make_compte(email=email)
+        reader = app.test_client()
+        sign_in(reader, compte)
+        readers.append(reader)
+    mine = readers[0].get(OFFRE)
+    assert "Déconnexion" in main_menu_text(mine) and "Déconnexion" not in main_menu_text(public)
+    assert mine.headers["ETag"] != public.headers["ETag"]
+    assert mine.cache_control.private and mine.cache_control.no_cache
+    assert "Last-Modified" not in mine.headers
+    for tag in (public.headers["ETag"], mine.headers["ETag"]):  # the public one, another's
+        assert readers[1].get(OFFRE, headers={"If-None-Match": tag}).status_code == 200
+    assert anonymous.get(OFFRE, headers={"If-None-Match": mine.headers["ETag"]}
+                         ).status_code == 200
+    assert readers[0].get(OFFRE, headers={"If-None-Match": mine.headers["ETag"]}
+                          ).status_code == 304
+    # Past half the CSRF token's lifetime, the page (and its Déconnexion token) is new.
+    later = clock.now() + datetime.timedelta(seconds=app.config.get("WTF_CSRF_TIME_LIMIT", 3600))
+    with time_machine.travel(later):
+        assert readers[0].get(OFFRE, headers={"If-None-Match": mine.headers["ETag"]}
+                              ).status_code == 200
+
+
+def main_menu_text(response):
+    return text(parse(response).find(".//nav"))
+
+
+def test_a_page_with_a_flash_message_is_always_rendered(client, demo):
+    tag = client.get(OFFRE).headers["ETag"]
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Vous êtes déconnecté.")]
+    flashed = client.get(OFFRE, headers={"If-None-Match": tag})
+    assert flashed.status_code == 200 and "ETag" not in flashed.headers
+    assert "Vous êtes déconnecté." in main_text(parse(flashed))
+    assert client.get(OFFRE, headers={"If-None-Match": tag}).status_code == 304
+
+
+@pytest.mark.parametrize("table", ["campagne", "centre", "commission", "type_diplome",
+                                   "formation"])
+def test_every_write_to_an_offer_table_moves_the_stamp_in_its_transaction(app, demo, table):
+    other = {"campagne": lambda: Campagne.create(code="C2", libelle="C2", date_debut=TODAY,
+                                                 date_fin=TODAY),
+             "centre": lambda: Centre.create(code="C2", libelle="C2"),
+             "commission": lambda: Commission.create(code="C2", libelle="C2",
+                                                     centre=Centre.select().first()),
+             "type_diplome": lambda: TypeDiplome.create(code="C2", libelle="C2"),
+             "formation": lambda: Formation.create(
+                 code="C2", libelle="C2", type_diplome=TypeDiplome.select().first(),
+                 commission=Commission.select().first(), date_debut_depot=TODAY,
+                 date_fin_depot=TODAY, date_retour=TODAY)}[table]
+    model = {m._meta.table_name: m for m in (Campagne, Centre, Commission, TypeDiplome,
+                                             Formation)}[table]
+    writes = [("insert", other),
+              ("update", lambda: model.update(libelle="Autre").where(model.code == "C2")
+               .execute()),
+              ("delete", lambda: model.delete().where(model.code == "C2").execute())]
+    for name, write in writes:
+        before = offer.current_stamp()
+        with db.database.atomic() as transaction:
+            write()
+            inside = offer.current_stamp()
+            transaction.rollback()
+        assert inside.version > before.version, name
+        assert offer.current_stamp() == before, name  # rolled back with the write
+        write()
+        after = offer.current_stamp()
+        assert after.version > before.version and after.changed_at >= before.changed_at, name
+
+
+@pytest.mark.skipif(not is_postgres(), reason="TRUNCATE (PostgreSQL): SQLite has DELETE only")
+def test_a_truncate_moves_the_stamp(app, demo):
+    before = offer.current_stamp()
+    db.database.execute_sql('TRUNCATE "campagne" CASCADE')
+    assert offer.current_stamp().version > before.version
+
+
+def test_the_stamp_table_is_the_one_its_model_describes(app):
+    with db.database.connection_context():
+        assert not diff_models(db.database.obj, [OfferStamp])
+    assert OfferStamp.select().count() == 1
+
+
+# --- Redis ---------------------------------------------------------------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379"
+
+
+def app_config(app, **more):
+    keys = ("TESTING", "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "WTF_CSRF_ENABLED",
+            "MAIL_SERVER", "BASE_URL", "RATELIMIT_ENABLED")
+    return dict({key: app.config[key] for key in keys}, **more)
+
+
+def server(app, **more):
+    """Another app server on the same database (its own process cache)."""
+    other = create_app(app_config(app, **more))
+    other.test_client_class = IsolatedClient
+    return other
+
+
+@pytest.fixture
+def redis_prefix():
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"Redis est requis (REQUIRE_REDIS=1) et injoignable : {error}")
+        pytest.skip(f"Redis injoignable sur 127.0.0.1:6379 ({error}) : test du cache partagé "
+                    "ignoré")
+    prefix = f"ecandidat-test-{uuid.uuid4().hex}:"
+    yield prefix, client
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+def test_two_servers_share_the_offer_through_redis(app, demo, redis_prefix):
+    prefix, redis = redis_prefix
+    first, second = (server(app, CACHE_REDIS_URL=REDIS_URL, CACHE_KEY_PREFIX=prefix)
+                     for _ in range(2))
+    built = first.test_client().get(OFFRE)
+    assert built.status_code == 200
+    assert len(list(redis.scan_iter(match=f"{prefix}*"))) == 2  # the rows and the tree
+    with counting_queries() as counter:
+        shared = second.test_client().get(OFFRE)
+    assert counter.count == 1  # the stamp: the rest came from Redis
+    assert shared.get_data() == built.get_data()
+    Centre.update(libelle="UFR Santé").where(Centre.code == "MEDPHA").execute()
+    for one in (first, second):
+        assert "UFR Santé" in offer_tree(parse(one.test_client().get(OFFRE)))[0]
+
+
+def test_a_cache_that_fails_only_costs_time(app, demo, caplog):
+    broken = server(app, CACHE_REDIS_URL="redis://127.0.0.1:1")  # nothing listens there
+    with caplog.at_level(logging.WARNING, logger="ecandidat.cache"):
+        response = broken.test_client().get(OFFRE)
+    assert response.status_code == 200
+    assert "M1 Psychologie" in titles(parse(response))
+    assert "Cache indisponible" in caplog.text

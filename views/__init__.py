@@ -2,6 +2,7 @@
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from ecandidat import cache
 from ecandidat.security import load_user
 from views.limits import init_limits
 
@@ -35,6 +36,7 @@ def init_views(app):
     login_manager.login_view = "main.index"
     csrf.init_app(app)
     init_limits(app)
+    cache.init_app(app)
 
     @app.after_request
     def _security_headers(response):

@@ -1,7 +1,7 @@
 """Training offer: campaign, centres, commissions, formations, pieces, questions."""
 
 from flask_babel import lazy_gettext as _l
-from peewee import (BooleanField, CharField, DateField, ForeignKeyField,
+from peewee import (BigIntegerField, BooleanField, CharField, DateField, ForeignKeyField,
                     IntegerField, TextField)
 
 from ecandidat import clock
@@ -342,6 +342,21 @@ class MotivationAvis(BaseModel):
 
     def __str__(self):
         return self.libelle
+
+
+class OfferStamp(BaseModel):
+    """The offer's version: one row (id 1) that only the database writes, by the
+    triggers of migrations/0006_offer_version.py, in the transaction of any change to
+    formation, commission, centre, type_diplome or campagne (see ecandidat.offer).
+
+    Not in MODELS: it is bookkeeping of those tables, not data of its own (a row
+    count or a snapshot of every table would see it move with each of their writes)."""
+    id = IntegerField(primary_key=True)
+    version = BigIntegerField(default=0)
+    changed_at = UTCDateTimeField()
+
+    class Meta:
+        table_name = "offer_stamp"
 
 
 MODELS = [Campagne, Adresse, Centre, Commission, CommissionMembre, GestionnaireCentre,
