@@ -145,7 +145,8 @@ def verify(path):
         counts["referenced_absent"] = len(referenced - present)
         counts["files_in_folder"] = len(present)
         counts["piece_files_referenced"] = len(referenced)
-    return {"counts": counts, "problems": problems[:20], "problem_count": len(problems)}
+    return {"counts": counts, "problems": problems[:20], "problem_count": len(problems),
+            "problem_emails": sorted({problem.split(" ", 1)[0] for problem in problems})}
 
 
 def xlsx(rows):

@@ -543,13 +543,15 @@ def main():
     durations = sorted(run["seconds"] for run in runs if not run["error"]) or [0]
     errors = [run["error"] for run in runs if run["error"]]
     counts = checked["counts"]
-    lost = (len(runs) - min(counts["transmitted"], counts["files"], counts["audit_deposits"],
-                            counts["audit_transmissions"], counts["mails"]))
+    # Lost: what a candidate was told was done (the confirmation on the page) and is not.
+    lost = sum(1 for run in runs if not run["error"]
+               and run["email"] in set(checked["problem_emails"]))
     result["candidates"] = {
         "count": len(runs), "ok": len(runs) - len(errors), "wall_s": wall,
         "p50_s": statistics.median(durations),
         "p95_s": durations[min(len(durations) - 1, int(0.95 * len(durations)))],
-        "lost": f"{lost} (transmitted {counts['transmitted']}, files with the bytes sent "
+        "lost": f"{lost} lost of the {len(runs) - len(errors)} confirmed; in the database: "
+                f"(transmitted {counts['transmitted']}, files with the bytes sent "
                 f"{counts['files']}, deposit audit rows {counts['audit_deposits']}, "
                 f"transmission audit rows {counts['audit_transmissions']}, STATUT_RE mails "
                 f"{counts['mails']}; piece files referenced but absent "

@@ -18,10 +18,12 @@ import datetime
 import io
 import itertools
 import os
+import random
 import secrets
+import time
 from dataclasses import dataclass, field
 
-from peewee import SqliteDatabase, fn
+from peewee import IntegrityError, SqliteDatabase, fn
 from pypdf import PdfWriter
 
 from ecandidat import clock, workflow
@@ -33,6 +35,7 @@ from ecandidat.models import (Adresse, AuditLog, Avis, BacSerie, Campagne, Candi
                               StatutDossierParam, Tag, TypeDecision, TypeDiplome, User)
 from ecandidat.models.accounts import new_numero_dossier
 from ecandidat.security import generate_password, hash_password
+from ecandidat.storage import upload_folder
 from ecandidat.users import create_user
 from ecandidat.workflow import commission as console, decision
 
@@ -506,11 +509,6 @@ def create_volume(count, today=None, seed=11, progress=None):
     same password, returned in the report. Refuses (VolumeExists) a second run.
 
     `progress(done, total)` is called after each batch."""
-    import random
-    import time
-
-    from ecandidat.storage import upload_folder
-
     started = time.perf_counter()
     today = today or clock.today()
     if Centre.select().where(Centre.code == f"{VOLUME_PREFIX}01").exists():
@@ -527,8 +525,12 @@ def create_volume(count, today=None, seed=11, progress=None):
     decisions = {t.code: t.id for t in TypeDecision.select()}
     motivations = [m.id for m in MotivationAvis.select()]
     admin = User.get(User.email == DEMO_USERS[0][0])
-    with database.atomic():
-        formations = _volume_offer(today, decisions)
+    try:
+        with database.atomic():
+            formations = _volume_offer(today, decisions)
+    except IntegrityError:
+        # Another run got there between the check above and these inserts (unique codes).
+        raise VolumeExists(volume_candidatures()) from None
     report.formations = len(formations)
     lc_rangs = {f: 0 for f in formations}
 
