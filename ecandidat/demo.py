@@ -20,6 +20,7 @@ import itertools
 import os
 import random
 import secrets
+import shutil
 import time
 from dataclasses import dataclass, field
 
@@ -479,6 +480,7 @@ VOLUME_PRENOMS = ("Léa", "Hugo", "Chloé", "Lucas", "Emma", "Nathan", "Manon", 
                   "Jules", "Camille", "Théo", "Sarah", "Arthur", "Jade", "Gabriel", "Louise",
                   "Raphaël", "Alice", "Adam", "Lina", "Paul", "Zoé", "Maël", "Rose")
 _ROWS_PER_EXECUTEMANY = 5_000
+_LINKS_PER_FILE = 60_000
 
 
 class VolumeExists(Exception):
@@ -539,6 +541,7 @@ def create_volume(count, today=None, seed=11, progress=None):
     with open(original, "wb") as handle:
         handle.write(_pdf("Pièce (volume)"))
     size = os.path.getsize(original)
+    links = 0
     next_ids = {model: (model.select(fn.MAX(model.id)).scalar() or 0) + 1
                 for model in (CompteCandidat, Adresse, Candidat, CandidatBac, Candidature,
                               PieceCandidat, Avis, AuditLog, OutboxMail)}
@@ -620,9 +623,15 @@ def create_volume(count, today=None, seed=11, progress=None):
                         email=email, actor=actor, created=created, pieces=pieces,
                         shared=shared, lc_rangs=lc_rangs, decisions=decisions,
                         motivations=motivations, admin=admin))
-            for name in files:
-                os.link(original, os.path.join(folder, name))
             created_files.extend(files)
+            for name in files:
+                if links == _LINKS_PER_FILE:
+                    # ext4 allows 65,000 names per file: the next ones link to a copy.
+                    shutil.copyfile(original, original + ".next")
+                    os.replace(original + ".next", original)
+                    links = 0
+                os.link(original, os.path.join(folder, name))
+                links += 1
             with database.atomic():
                 for model, model_rows in rows.items():
                     _bulk(model, model_rows)
