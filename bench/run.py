@@ -448,7 +448,8 @@ def report(r):
     x = r["xlsx"]
     lines.append(f"| XLSX export, {x['rows']} rows × {x['columns']} columns | {x['seconds']:.1f} s, "
                  f"{x['bytes'] / 1e6:.1f} MB; peak RSS {x['rss_peak_mb']:.0f} MB "
-                 f"(+{x['rss_peak_mb'] - x['rss_before_mb']:.0f} MB over the process before) | "
+                 f"(+{x['rss_peak_mb'] - x['rss_before_mb']:.0f} MB over its resident memory before "
+                 f"the export) | "
                  f"streamed: memory independent of the rows |")
     p = r["pdf"]
     if "skipped" in p:
@@ -457,7 +458,8 @@ def report(r):
         lines.append(f"| dossier PDF, {p['pieces']} scanned pieces (A4 JPEG 150 dpi), "
                      f"`ecandidat.pdf.dossier_pdf` | {p['seconds']:.2f} s, {p['pages']} pages, "
                      f"{p['bytes'] / 1e6:.1f} MB; peak RSS {p['rss_peak_mb']:.0f} MB "
-                     f"(+{p['rss_peak_mb'] - p['rss_before_mb']:.0f} MB) | built once out of the "
+                     f"(+{p['rss_peak_mb'] - p['rss_before_mb']:.0f} MB over the process before) | "
+                     f"built once out of the "
                      f"request (today 0.6–1 s, +250 MB kept by the worker) |")
     if c["errors"] or c["problems"]:
         lines += ["", "### Problems", ""]
