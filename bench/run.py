@@ -271,6 +271,10 @@ def wrk(url, cookie=None, duration=DURATION):
     script = os.path.join(ROOT, "bench", "latency.lua")
     command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "--timeout", "30s", "-s", script, url]
     subprocess.run(command[:1] + ["-d", "2s"] + command[1:], env=env, capture_output=True)
+    # wrk leaves the warm-up's requests queued at the workers: one answered after them
+    # means the measured window starts on idle workers (else a slow page gets none).
+    drain = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    urllib.request.urlopen(drain, timeout=CLIENT_TIMEOUT).read()
     result = subprocess.run(command[:1] + ["-d", f"{duration}s"] + command[1:], env=env,
                             capture_output=True, text=True)
     line = next((line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON")),
