@@ -301,6 +301,11 @@ def lettre_pdf(email):
     return buffer.getvalue()
 
 
+def page_title(body):
+    found = re.search(r"<title>(.*?)</title>", body, re.S)
+    return " ".join(found.group(1).split()) if found else body[:200]
+
+
 def candidate_run(base, index, item, lettre, password, start):
     """Sign in, upload the lettre de motivation, transmit, as a browser would."""
     browser = Browser(base, f"10.{index // 250}.{index % 250}.{1 + index % 7}")
@@ -321,7 +326,7 @@ def candidate_run(base, index, item, lettre, password, start):
                                        {"csrf_token": browser.token(page)},
                                        {"fichier": ("lettre.pdf", data, "application/pdf")})
         if status != 302:
-            raise RuntimeError(f"upload: {status} {body[:200]}")
+            raise RuntimeError(f"upload: {status} {page_title(body)}")
         status, page, _ = browser.get(detail)
         if "est déposée" not in page:
             raise RuntimeError("upload: no confirmation on the page")
@@ -331,7 +336,7 @@ def candidate_run(base, index, item, lettre, password, start):
         status, body, _ = browser.post(f"{detail}/transmettre",
                                        {"csrf_token": browser.token(page)})
         if status != 302:
-            raise RuntimeError(f"transmit: {status} {body[:200]}")
+            raise RuntimeError(f"transmit: {status} {page_title(body)}")
         status, page, _ = browser.get(detail)
         if "est transmise" not in page:
             raise RuntimeError("transmit: no confirmation on the page")
@@ -610,8 +615,12 @@ def main():
     with open(RESULTS, "w") as handle:
         handle.write(text)
     print(text)
-    say(f"written {os.path.relpath(RESULTS, ROOT)}; work folder {workdir} (removed on success)")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if c_errors := result["candidates"]["errors"] + result["candidates"]["problems"]:
+        say(f"written {os.path.relpath(RESULTS, ROOT)}; {len(c_errors)} problems: the work "
+            f"folder {workdir} is kept (gunicorn-app.log has the tracebacks)")
+    else:
+        say(f"written {os.path.relpath(RESULTS, ROOT)}; work folder {workdir} removed")
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
