@@ -35,9 +35,12 @@ run: demo
 test: install-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-# Timings of the referential load and of the dossier PDF (DATABASE_URL: an empty database).
+# Issue 11's measures in one run (~10-20 min at 100,000 candidatures), written to
+# bench/RESULTS.md: SQLite in a temporary folder, or BENCH_DATABASE_URL=postgresql://…
+# (emptied first). Quick run: BENCH_CANDIDATES=5000 BENCH_DURATION=5. Not part of `make test`.
 bench: install-dev
-	$(BIN)/python -m tools.bench
+	@command -v wrk >/dev/null || $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y wrk
+	$(BIN)/python -m bench.run
 
 # Refresh the message catalogue template after changing interface text.
 messages: install

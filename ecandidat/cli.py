@@ -77,7 +77,10 @@ def _progressbar(iterable, length, label):
 
 
 @click.command("demo")
-def demo_command():
+@click.option("--candidates", "candidatures", type=click.IntRange(min=1), default=None,
+              help="Ajoute ce nombre de candidatures (500 formations de plus, candidats "
+                   "…@volume.example.org) pour mesurer à l'échelle ; une seule fois par base.")
+def demo_command(candidatures):
     """Crée la campagne, l'offre du guide et un compte par rôle (idempotent)."""
     from ecandidat.demo import create_demo
 
@@ -99,6 +102,35 @@ def demo_command():
         click.echo("Mot de passe perdu ? Pour en choisir un nouveau (généré et affiché si "
                    "--password est omis) :\n"
                    "  flask --app app users set-password --email ADRESSE [--password MOT_DE_PASSE]")
+    if candidatures:
+        _demo_volume(candidatures)
+
+
+def _demo_volume(count):
+    from ecandidat.demo import VolumeExists, create_volume
+
+    bar = click.progressbar(length=count, label="Candidatures") if _on_terminal() else None
+
+    def progress(done, total):
+        if bar is not None:
+            bar.update(done - bar.pos)
+    try:
+        with db.database.connection_context():
+            volume = create_volume(count, progress=progress)
+    except VolumeExists as existing:
+        raise click.ClickException(
+            f"Le volume a déjà été généré dans cette base ({existing.args[0]} candidatures) : "
+            "rien n'est ajouté. Pour un autre volume, repartez d'une base vide.") from None
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    click.echo(f"Volume : {volume.candidatures} candidatures de {volume.candidats} candidats "
+               f"dans {volume.formations} formations de plus, {volume.fichiers} fichiers, "
+               f"en {volume.seconds:.0f} s")
+    click.echo("Par état : " + ", ".join(f"{state} {n}" for state, n in
+                                          sorted(volume.by_state.items())))
+    click.echo(f"Candidats du volume : candidat1…candidat{volume.candidats}@volume.example.org, "
+               f"mot de passe commun : {volume.password}")
 
 
 @users_cli.command("create")

@@ -13,20 +13,30 @@ After the decision (issue 9): in "M1 Administration Economique et Sociale", DURA
 Nathan has a validated Favorable avis to confirm or withdraw, DUBOIS Manon and
 LAMBERT Sarah are on the liste complémentaire (rangs 1 and 2): a désistement
 promotes Manon."""
+import contextlib
 import datetime
 import io
+import itertools
+import os
+import random
+import secrets
+import shutil
+import time
 from dataclasses import dataclass, field
 
+from peewee import IntegrityError, SqliteDatabase, fn
 from pypdf import PdfWriter
 
 from ecandidat import clock, workflow
 from ecandidat.db import database, write_transaction
-from ecandidat.models import (Adresse, BacSerie, Campagne, Candidat, CandidatBac, Candidature,
+from ecandidat.models import (Adresse, AuditLog, Avis, BacSerie, Campagne, Candidat, CandidatBac, Candidature,
                               Centre, Commission, Commune, CompteCandidat, Departement, Formation,
-                              MotivationAvis, Pays, PieceJustificative, Question,
+                              MotivationAvis, OutboxMail, Pays, PieceCandidat,
+                              PieceJustificative, Question,
                               StatutDossierParam, Tag, TypeDecision, TypeDiplome, User)
 from ecandidat.models.accounts import new_numero_dossier
 from ecandidat.security import generate_password, hash_password
+from ecandidat.storage import upload_folder
 from ecandidat.users import create_user
 from ecandidat.workflow import commission as console, decision
 
@@ -440,3 +450,352 @@ _STATES = {
                          commentaire="Les prérequis en économie ne sont pas acquis."),
     "acces_direct": _acces_direct,
 }
+
+
+# --- Volume (`flask demo --candidates N`, `make bench`) -------------------------------------
+#
+# A deadline peak's worth of rows, written in bulk (insert_many, explicit ids, one
+# transaction per batch) instead of through the workflow, which would take hours for
+# 100,000 candidatures. The rows are those the workflow would leave: each candidature
+# has its audit rows ("candidater", "deposer_piece", "transmettre") and its mails (sent),
+# a transmitted one its own copies of the shared pieces (workflow.content), its pieces
+# point at files present in the upload folder (hard links of one small PDF: real
+# names, no disk space), the liste complémentaire ranks of a formation are 1, 2, 3…
+
+VOLUME_CENTRES = 20
+VOLUME_COMMISSIONS_PER_CENTRE = 5
+VOLUME_FORMATIONS_PER_COMMISSION = 5  # 20 × 5 × 5 = 500 formations, with the demo's: 506
+VOLUME_PREFIX = "VOL"
+VOLUME_DOMAIN = "volume.example.org"
+VOLUME_BATCH = 2_000  # candidates per transaction
+# Share of candidatures per state; a draft lacks only its lettre de motivation.
+VOLUME_STATES = (("brouillon", 15), ("annulee", 3), ("transmise", 30), ("complet", 22),
+                 ("incomplet", 8), ("favorable", 8), ("defavorable", 7),
+                 ("liste_complementaire", 4), ("liste_attente", 3))
+VOLUME_NOMS = ("MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS",
+               "MOREAU", "LAURENT", "SIMON", "MICHEL", "LEFEBVRE", "LEROY", "ROUX", "DAVID",
+               "BERTRAND", "MOREL", "FOURNIER", "GIRARD", "BONNET", "DUPONT", "LAMBERT",
+               "FONTAINE", "ROUSSEAU", "VINCENT", "MULLER", "LEFEVRE", "FAURE", "ANDRE")
+VOLUME_PRENOMS = ("Léa", "Hugo", "Chloé", "Lucas", "Emma", "Nathan", "Manon", "Louis", "Inès",
+                  "Jules", "Camille", "Théo", "Sarah", "Arthur", "Jade", "Gabriel", "Louise",
+                  "Raphaël", "Alice", "Adam", "Lina", "Paul", "Zoé", "Maël", "Rose")
+_ROWS_PER_EXECUTEMANY = 5_000
+_LINKS_PER_FILE = 60_000
+
+
+class VolumeExists(Exception):
+    """`create_volume` ran on this database already: nothing is added."""
+
+
+@dataclass
+class VolumeReport:
+    formations: int = 0
+    candidats: int = 0
+    candidatures: int = 0
+    fichiers: int = 0
+    password: str = None
+    seconds: float = 0.0
+    by_state: dict = field(default_factory=dict)
+
+
+def volume_candidatures():
+    """The candidatures `create_volume` wrote (0 when it has not run)."""
+    return (Candidature.select().join(Candidat).join(CompteCandidat)
+            .where(CompteCandidat.email.endswith("@" + VOLUME_DOMAIN)).count())
+
+
+def create_volume(count, today=None, seed=11, progress=None):
+    """`count` candidatures of ~count/2 candidates (1 to 3 each, never twice the same
+    formation) over 500 more formations in 20 more centres, in the states of
+    VOLUME_STATES, on top of `create_demo` (run first). Every volume candidate has the
+    same password, returned in the report. Refuses (VolumeExists) a second run.
+
+    `progress(done, total)` is called after each batch."""
+    started = time.perf_counter()
+    today = today or clock.today()
+    if Centre.select().where(Centre.code == f"{VOLUME_PREFIX}01").exists():
+        raise VolumeExists(volume_candidatures())
+    campagne = Campagne.active(today)
+    if campagne is None or not User.select().where(User.email == DEMO_USERS[0][0]).exists():
+        raise LookupError("create_demo() first")
+    rng = random.Random(seed)
+    report = VolumeReport(password=generate_password())
+    password_hash = hash_password(report.password)
+    france, vienne, poitiers, bac = _places()
+    pieces = {p.code: p for p in PieceJustificative.select().where(
+        PieceJustificative.code.in_([code for code, *_ in PIECES]))}
+    decisions = {t.code: t.id for t in TypeDecision.select()}
+    motivations = [m.id for m in MotivationAvis.select()]
+    admin = User.get(User.email == DEMO_USERS[0][0])
+    try:
+        with database.atomic():
+            formations = _volume_offer(today, decisions)
+    except IntegrityError:
+        # Another run got there between the check above and these inserts (unique codes).
+        raise VolumeExists(volume_candidatures()) from None
+    report.formations = len(formations)
+    lc_rangs = {f: 0 for f in formations}
+
+    folder = upload_folder()
+    original = os.path.join(folder, f".volume-{os.getpid()}.part")
+    with open(original, "wb") as handle:
+        handle.write(_pdf("Pièce (volume)"))
+    size = os.path.getsize(original)
+    links = 0
+    next_ids = {model: (model.select(fn.MAX(model.id)).scalar() or 0) + 1
+                for model in (CompteCandidat, Adresse, Candidat, CandidatBac, Candidature,
+                              PieceCandidat, Avis, AuditLog, OutboxMail)}
+    states = [name for name, weight in VOLUME_STATES for _ in range(weight)]
+    # Some formations draw far more candidates than others (Zipf-like).
+    rng.shuffle(formations)
+    popularity = list(itertools.accumulate(1 / rank ** 0.8
+                                           for rank in range(1, len(formations) + 1)))
+    created_files = []
+    try:
+        numero = 0
+        while report.candidatures < count:
+            rows = {model: [] for model in next_ids}
+            files = []
+
+            def add(model, **values):
+                values["id"] = next_ids[model]
+                next_ids[model] += 1
+                rows[model].append(values)
+                return values["id"]
+
+            def audit(actor, action, table, record_id, when):
+                add(AuditLog, actor=actor, action=action, table=table, record_id=record_id,
+                    created_at=when, before=None, after=None)
+
+            def stored(nom_original):
+                name = f"{secrets.token_hex(16)}.pdf"
+                files.append(name)
+                return dict(fichier=name, nom_original=nom_original,
+                            type_mime="application/pdf", taille=size)
+
+            for _ in range(VOLUME_BATCH):
+                if report.candidatures >= count:
+                    break
+                numero += 1
+                nom, prenom = rng.choice(VOLUME_NOMS), rng.choice(VOLUME_PRENOMS)
+                email = f"candidat{numero}@{VOLUME_DOMAIN}"
+                # A week or more ago: every later date of the candidature is in the past.
+                created = clock.now() - datetime.timedelta(
+                    minutes=rng.randint(7 * 24 * 60, 21 * 24 * 60))
+                compte = add(CompteCandidat, numero_dossier=f"V{numero:07d}", nom=nom,
+                             prenom=prenom, email=email, password_hash=password_hash,
+                             valide=True, created_at=created)
+                actor = f"candidat:V{numero:07d}"
+                adresse = add(Adresse, pays=france.code, code_postal="86000",
+                              commune=poitiers.code_insee,
+                              adresse1=f"{rng.randint(1, 120)} rue de la Demi-Lune")
+                candidat = add(Candidat, compte=compte, civilite=rng.choice(("M.", "Mme")),
+                               nom_patronymique=nom, prenom=prenom,
+                               date_naissance=datetime.date(rng.randint(1995, 2005),
+                                                            rng.randint(1, 12), rng.randint(1, 28)),
+                               pays_naissance=france.code, departement_naissance=vienne.code,
+                               commune_naissance=poitiers.code_insee, nationalite=france.code,
+                               ine=f"{numero:09d}V", cle_ine="X",
+                               telephone_portable="06 00 00 00 00", adresse=adresse,
+                               updated_at=created)
+                add(CandidatBac, candidat=candidat, annee_obtention=rng.randint(2015, 2024),
+                    serie=bac.code, pays=france.code, departement=vienne.code,
+                    commune=poitiers.code_insee)
+                report.candidats += 1
+                # The shared pieces: one row each for the candidate (candidature NULL).
+                shared = {}
+                for code in ("CV", "ID", "RNBAC"):
+                    values = dict(stored(f"{code.lower()}.pdf"), statut="TR")
+                    shared[code] = values
+                    row = add(PieceCandidat, candidat=candidat, candidature=None,
+                              piece=pieces[code].id, updated_at=created, **values)
+                    audit(actor, "deposer_piece", "piece_candidat", row, created)
+                shared["HANDI"] = dict(statut="NC")
+                add(PieceCandidat, candidat=candidat, candidature=None,
+                    piece=pieces["HANDI"].id, updated_at=created, **shared["HANDI"])
+                wanted = min(count - report.candidatures, rng.choice((1, 1, 2, 2, 2, 3, 3)))
+                for formation in _popular(rng, formations, popularity, wanted):
+                    state = rng.choice(states)
+                    report.by_state[state] = report.by_state.get(state, 0) + 1
+                    report.candidatures += 1
+                    _volume_candidature(add, audit, stored, state, rng, dict(
+                        candidat=candidat, formation=formation, campagne=campagne.id,
+                        email=email, actor=actor, created=created, pieces=pieces,
+                        shared=shared, lc_rangs=lc_rangs, decisions=decisions,
+                        motivations=motivations, admin=admin))
+            created_files.extend(files)
+            for name in files:
+                if links == _LINKS_PER_FILE:
+                    # ext4 allows 65,000 names per file: the next ones link to a copy.
+                    shutil.copyfile(original, original + ".next")
+                    os.replace(original + ".next", original)
+                    links = 0
+                os.link(original, os.path.join(folder, name))
+                links += 1
+            with database.atomic():
+                for model, model_rows in rows.items():
+                    _bulk(model, model_rows)
+            created_files.clear()  # committed: referenced from now on
+            report.fichiers += len(files)
+            if progress:
+                progress(report.candidatures, count)
+        _advance_sequences(next_ids)
+    except BaseException:
+        for name in created_files:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, name))
+        raise
+    finally:
+        os.remove(original)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _popular(rng, formations, popularity, wanted):
+    chosen = []
+    while len(chosen) < wanted:
+        formation = rng.choices(formations, cum_weights=popularity)[0]
+        if formation not in chosen:
+            chosen.append(formation)
+    return chosen
+
+
+def _volume_offer(today, decisions):
+    """20 centres of 5 commissions of 5 formations, open today, with a liste complémentaire."""
+    types = [t.id for t in TypeDiplome.select().order_by(TypeDiplome.ordre)]
+    dates = formation_dates(today)
+    formations = []
+    for c in range(1, VOLUME_CENTRES + 1):
+        centre = Centre.create(code=f"{VOLUME_PREFIX}{c:02d}", libelle=f"UFR n°{c} (volume)",
+                               mail_contact=f"ufr{c}@{VOLUME_DOMAIN}", nb_max_voeux=5)
+        for m in range(1, VOLUME_COMMISSIONS_PER_CENTRE + 1):
+            commission = Commission.create(
+                code=f"{VOLUME_PREFIX}{c:02d}-{m}", libelle=f"Commission {m} de l'UFR n°{c}",
+                centre=centre, mail=f"commission{c}-{m}@{VOLUME_DOMAIN}",
+                signataire="Le président du jury")
+            rows = [dict(code=f"{VOLUME_PREFIX}{c:02d}{m}{f}",
+                         libelle=f"Formation {f} de la commission {m}, UFR n°{c}",
+                         type_diplome=types[(c + m + f) % len(types)], commission=commission.id,
+                         mots_cles=f"volume, ufr {c}", type_traitement="AC", demat=True,
+                         capacite=20 + 5 * f, liste_complementaire=True,
+                         type_decision_fav=decisions.get("FAV"),
+                         type_decision_fav_lc=decisions.get("FAV_LC"), **dates)
+                    for f in range(1, VOLUME_FORMATIONS_PER_COMMISSION + 1)]
+            Formation.insert_many(rows).execute()
+    for formation in Formation.select(Formation.id).where(
+            Formation.code.startswith(VOLUME_PREFIX)).order_by(Formation.id):
+        formations.append(formation.id)
+    return formations
+
+
+def _volume_candidature(add, audit, stored, state, rng, c):
+    """The rows of one candidature brought to `state`, as the workflow leaves them."""
+    created = c["created"] + datetime.timedelta(minutes=rng.randint(1, 600))
+    transmitted = created + datetime.timedelta(hours=rng.randint(1, 72))
+    later = transmitted + datetime.timedelta(hours=rng.randint(1, 48))
+    draft = state in ("brouillon", "annulee")
+    statut = {"brouillon": "AT", "annulee": "AT", "transmise": "RE",
+              "incomplet": "IN"}.get(state, "CO")
+    candidature = add(
+        Candidature, candidat=c["candidat"], formation=c["formation"], campagne=c["campagne"],
+        statut=statut, type_traitement="AC", created_at=created,
+        date_transmission=None if draft else transmitted,
+        date_reception=None if draft else transmitted,
+        date_complet=later if statut == "CO" else None,
+        date_incomplet=later if statut == "IN" else None,
+        date_modification_statut=None if draft else (later if statut in ("CO", "IN")
+                                                     else transmitted),
+        date_annulation=later if state == "annulee" else None,
+        annulee_par=c["actor"] if state == "annulee" else None)
+    audit(c["actor"], "candidater", "candidature", candidature, created)
+    _volume_mail(add, c["email"], "CANDIDATURE", created)
+    if state == "annulee":
+        audit(c["actor"], "annuler", "candidature", candidature, later)
+        _volume_mail(add, c["email"], "CANDIDATURE_ANNULATION", later)
+    pieces, admin = c["pieces"], c["admin"]
+    piece_statut = {"AT": "TR", "RE": "TR", "IN": "VA", "CO": "VA"}[statut]
+    for code in ("AUTRE1", "AUTRE2", "AUTRE3"):
+        add(PieceCandidat, candidat=c["candidat"], candidature=candidature,
+            piece=pieces[code].id, statut="NC", updated_at=created)
+    if draft:
+        return
+    lettre = dict(stored("lettre-de-motivation.pdf"),
+                  statut="RE" if statut == "IN" else piece_statut,
+                  commentaire="La lettre n'est pas signée." if statut == "IN" else None)
+    row = add(PieceCandidat, candidat=c["candidat"], candidature=candidature,
+              piece=pieces["LM"].id, updated_at=created, **lettre)
+    audit(c["actor"], "deposer_piece", "piece_candidat", row, created)
+    # The copies a transmission makes of the shared rows (workflow.content.freeze_shared_pieces).
+    for code, values in c["shared"].items():
+        copy = dict(values, statut=piece_statut) if values["statut"] == "TR" else values
+        add(PieceCandidat, candidat=c["candidat"], candidature=candidature,
+            piece=pieces[code].id, updated_at=transmitted, **copy)
+    audit(c["actor"], "transmettre", "candidature", candidature, transmitted)
+    _volume_mail(add, c["email"], "STATUT_RE", transmitted)
+    if statut in ("CO", "IN"):
+        audit(f"user:{admin.email}", "changer_statut", "candidature", candidature, later)
+        _volume_mail(add, c["email"], f"STATUT_{statut}", later)
+    avis = {"favorable": ("FA", "FAV", True), "defavorable": ("DE", "DEF", True),
+            "liste_complementaire": ("LC", "LC", True),
+            "liste_attente": ("LA", "LA", False)}.get(state)
+    if avis:
+        type_avis, decision, valide = avis
+        rang = None
+        if type_avis == "LC":
+            c["lc_rangs"][c["formation"]] += 1
+            rang = c["lc_rangs"][c["formation"]]
+        decided = later + datetime.timedelta(days=1)
+        avis_id = add(Avis, candidature=candidature, type_avis=type_avis,
+                      type_decision=c["decisions"].get(decision),
+                      motivation=rng.choice(c["motivations"]) if type_avis == "DE" else None,
+                      rang=rang, rang_reel=rang, created_by=admin.id, created_at=decided,
+                      valide=valide, valide_par=admin.id if valide else None,
+                      valide_le=decided if valide else None)
+        audit(f"user:{admin.email}", "saisir_avis", "avis", avis_id, decided)
+        if valide:
+            _volume_mail(add, c["email"], {"FA": "AVIS_FAVORABLE", "DE": "AVIS_DEFAVORABLE",
+                                   "LC": "AVIS_LISTE_COMP"}[type_avis], decided)
+
+
+def _volume_mail(add, to, code, when):
+    """A mail of the outbox, sent when it was queued."""
+    from ecandidat.models import OutboxMail
+    add(OutboxMail, destinataire=to, sujet=f"[eCandidat] {code}", code=code,
+        corps_texte="Message de démonstration (volume).", created_at=when, sent_at=when,
+        attempts=1, next_attempt_at=when)
+
+
+def _bulk(model, rows):
+    """INSERT the rows (dicts keyed by field name; the fields' defaults fill the rest)
+    with one prepared statement run over all of them: building the SQL of each row
+    through peewee took three quarters of the time."""
+    if not rows:
+        return
+    given = set().union(*rows)
+    fields = [f for f in model._meta.sorted_fields if f.name in given or f.default is not None]
+    sql = (f'INSERT INTO "{model._meta.table_name}" ('
+           + ", ".join(f'"{f.column_name}"' for f in fields) + ") VALUES ("
+           + ", ".join([database.obj.param] * len(fields)) + ")")
+    params = []
+    for row in rows:
+        values = []
+        for f in fields:
+            value = row[f.name] if f.name in row else (
+                f.default() if callable(f.default) else f.default)
+            values.append(f.db_value(value))
+        params.append(values)
+    cursor = database.cursor()
+    for start in range(0, len(params), _ROWS_PER_EXECUTEMANY):
+        cursor.executemany(sql, params[start:start + _ROWS_PER_EXECUTEMANY])
+
+
+def _advance_sequences(next_ids):
+    """After rows inserted with explicit ids, PostgreSQL's sequences must not hand out
+    those ids again (SQLite takes MAX(id) + 1 by itself)."""
+    if isinstance(database.obj, SqliteDatabase):
+        return
+    for model in next_ids:
+        table = model._meta.table_name
+        database.execute_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")

@@ -1,15 +1,20 @@
 """`flask demo` builds the guide's offer, open today, candidates with candidatures
 in several states for the console accounts, and can run twice."""
 import os
+import re
 
-from ecandidat import clock, permissions
-from ecandidat.demo import CANDIDATS, create_demo
+import pytest
+
+from ecandidat import clock, permissions, workflow
+from ecandidat.demo import (CANDIDATS, FORMATIONS, PIECES, VOLUME_DOMAIN, VolumeExists,
+                            create_demo, create_volume)
 from ecandidat.models import (ALL_MODELS, AuditLog, Avis, Campagne, Candidat, Candidature,
                               Centre, Commission, CompteCandidat, Formation, MotivationAvis,
                               OutboxMail, PieceCandidat, PieceJustificative, Question,
                               StatutDossierParam, Tag, TypeDecision, User)
 from ecandidat.profile import completeness
 from ecandidat.security import check_password
+from factories import PDF_BYTES
 
 
 def test_demo_creates_the_guide_offer_open_today(app):
@@ -164,3 +169,87 @@ def test_demo_accounts_open_the_console(app, client):
     page = client.get("/admin/").get_data(as_text=True)
     assert "Administrateur" in page
     assert client.get("/admin/formation/").status_code == 200
+
+
+# --- Volume: `flask demo --candidates N` ----------------------------------------------------
+
+def volume_comptes():
+    return CompteCandidat.select().where(CompteCandidat.email.endswith("@" + VOLUME_DOMAIN))
+
+
+def test_volume_adds_candidatures_in_every_state_with_their_files_audit_and_mails(app):
+    create_demo()
+    report = create_volume(400)
+    volume = (Candidature.select().join(Candidat).join(CompteCandidat)
+              .where(CompteCandidat.email.endswith("@" + VOLUME_DOMAIN)))
+    assert volume.count() == report.candidatures == 400
+    assert report.formations == 500
+    assert Formation.select().count() == len(FORMATIONS) + 500
+    assert volume_comptes().count() == report.candidats and 130 < report.candidats < 400
+    assert len({c.formation_id for c in volume}) > 100
+    assert {c.statut for c in volume} == {"AT", "RE", "CO", "IN"}
+    assert volume.where(Candidature.date_annulation.is_null(False)).exists()
+    compte = volume_comptes().first()
+    assert check_password(compte.password_hash, report.password)
+    # Every row that names a file finds it in the upload folder, and every file is named.
+    folder = app.config["UPLOAD_FOLDER"]
+    referenced = {p.fichier for p in PieceCandidat.select().where(
+        PieceCandidat.fichier.is_null(False))}
+    assert referenced and referenced == set(os.listdir(folder))
+    assert report.fichiers == len({p.fichier for p in (
+        PieceCandidat.select().join(Candidat).join(CompteCandidat)
+        .where(CompteCandidat.email.endswith("@" + VOLUME_DOMAIN),
+               PieceCandidat.fichier.is_null(False)))})
+    lettre = PieceJustificative.get(PieceJustificative.code == "LM")
+    for candidature in volume.where(Candidature.statut != "AT"):
+        assert completeness(candidature.candidat).missing == []
+        own = {p.piece_id: p for p in candidature.pieces}
+        assert own[lettre.id].fichier and len(own) == len(PIECES), candidature.id
+        for action in ("candidater", "transmettre"):
+            assert AuditLog.select().where(AuditLog.action == action,
+                                           AuditLog.record_id == candidature.id).exists()
+        assert OutboxMail.select().where(
+            OutboxMail.destinataire == candidature.candidat.compte.email,
+            OutboxMail.code == "STATUT_RE").exists()
+    # A formation's liste complémentaire: ranks 1, 2, 3… once each.
+    ranks = {}
+    for avis in Avis.select().join(Candidature).where(Avis.type_avis == "LC"):
+        ranks.setdefault(avis.candidature.formation_id, []).append(avis.rang)
+    assert ranks and all(sorted(r) == list(range(1, len(r) + 1)) for r in ranks.values())
+
+
+def test_a_volume_draft_lacks_only_its_lettre_and_the_workflow_goes_on(app):
+    create_demo()
+    create_volume(200)
+    draft = (Candidature.select().join(Candidat).join(CompteCandidat)
+             .where(CompteCandidat.email.endswith("@" + VOLUME_DOMAIN),
+                    Candidature.statut == "AT", Candidature.date_annulation.is_null())
+             .first())
+    me = workflow.Actor.candidat(draft.candidat)
+    assert [str(p) for p in workflow.refusals("transmettre", me, draft)] == [
+        "Pièce manquante : Lettre de motivation."]
+    lettre = PieceJustificative.get(PieceJustificative.code == "LM")
+    # New rows after the bulk inserts get new ids (PostgreSQL's sequences moved on).
+    row = workflow.deposer_piece(me, draft, lettre, PDF_BYTES, "lettre.pdf")
+    assert row.id > max(p.id for p in PieceCandidat.select().where(PieceCandidat.id != row.id))
+    workflow.transmettre(me, draft)
+    assert Candidature.get_by_id(draft.id).statut == "RE"
+    other = Formation.select().where(Formation.code.startswith("VOL"),
+                                     Formation.id.not_in([c.formation_id for c in
+                                                          draft.candidat.candidatures])).first()
+    assert workflow.candidater(me, draft.candidat, other).id > draft.id
+
+
+def test_volume_refuses_a_second_run_and_adds_nothing(app, runner):
+    first = runner.invoke(args=["demo", "--candidates", "60"])
+    assert first.exit_code == 0, first.output
+    assert "Volume : 60 candidatures" in first.output
+    password = re.search(r"mot de passe commun : (\S+)\s*$", first.output).group(1)
+    assert check_password(volume_comptes().first().password_hash, password)
+    before = snapshot_of_everything(app)
+    again = runner.invoke(args=["demo", "--candidates", "60"])
+    assert again.exit_code == 1
+    assert "Le volume a déjà été généré dans cette base (60 candidatures)" in again.output
+    assert snapshot_of_everything(app) == before
+    with pytest.raises(VolumeExists):
+        create_volume(10)
