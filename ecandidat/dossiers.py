@@ -139,22 +139,23 @@ def build(candidature_id, wait=None):
     No half state: the file is complete under its name before the reference is
     written; a failure before the reference commits removes it (a crash leaves at
     most an unreferenced file, which the `fichiers` job removes after a day)."""
-    candidature = _load(candidature_id)
-    if candidature is None or not is_transmitted(candidature):
-        return None
-    expected = empreinte(candidature)
-    if _stored_and_current(candidature, expected):
-        return candidature.dossier_pdf
     with render_slot(wait):
+        # Read once the slot is ours: a run that held it may just have stored this one.
+        candidature = _load(candidature_id)
+        if candidature is None or not is_transmitted(candidature):
+            return None
+        expected = empreinte(candidature)
+        if _stored_and_current(candidature, expected):
+            return candidature.dossier_pdf
         name = storage.save_new(render(candidature), "pdf")
-    try:
-        kept = _keep(candidature, name, expected)
-    except BaseException:
-        storage.delete_stored(name)
-        raise
-    if kept != name:
-        storage.delete_stored(name)
-    return kept
+        try:
+            kept = _keep(candidature, name, expected)
+        except BaseException:
+            storage.delete_stored(name)
+            raise
+        if kept != name:
+            storage.delete_stored(name)
+        return kept
 
 
 def _keep(candidature, name, expected):
