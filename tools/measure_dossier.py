@@ -6,9 +6,10 @@ it costs the `dossiers` job (ecandidat.dossiers).
     .venv/bin/python -m tools.measure_dossier            # SQLite, in a temporary folder
     DATABASE_URL=postgresql://… .venv/bin/python -m tools.measure_dossier   # an EMPTY db
 
-Each measure runs in a fresh subprocess (its own peak RSS, ru_maxrss): the app is
-created, WeasyPrint imported and a page served first, then the download is timed
-(median of REPEAT) and the peak and the resident memory kept afterwards are read."""
+Each measure runs in a fresh subprocess: the app is created, WeasyPrint imported and a
+page served first; the peak resident memory (VmHWM) is reset, the download is timed
+(median of REPEAT), then its peak over the start and the resident memory kept
+afterwards are read."""
 import json
 import os
 import resource
@@ -96,7 +97,24 @@ def rss_mb():
 
 
 def peak_mb():
+    """The peak resident memory since `reset_peak` (VmHWM), else since start (ru_maxrss)."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak():
+    """Linux: the peak (VmHWM) starts again from the resident memory of now."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
 
 
 def child(mode, url, folder, candidature_id, compte_id):
@@ -114,6 +132,7 @@ def child(mode, url, folder, candidature_id, compte_id):
             session["_fresh"] = True
     assert client.get("/candidatures/").status_code == 200  # warm: templates, Babel
     gc.collect()
+    reset_peak()
     base_rss, base_peak = rss_mb(), peak_mb()
     times, sizes = [], []
     for _ in range(REPEAT if mode != "job" else 1):
@@ -126,12 +145,15 @@ def child(mode, url, folder, candidature_id, compte_id):
         else:
             response = client.get(f"/candidatures/{candidature_id}/dossier.pdf")
             assert response.status_code == 200, response.status_code
-            sizes.append(len(response.get_data()))
+            # Read as a server sends it, chunk by chunk, without keeping it.
+            sizes.append(sum(len(chunk) for chunk in response.response))
+            response.close()
+            del response
         times.append(time.perf_counter() - start)
     gc.collect()
     print(json.dumps(dict(mode=mode, seconds=statistics.median(times), runs=times,
                           pdf_bytes=sizes[0], base_rss=base_rss,
-                          peak_over_base=peak_mb() - base_peak,
+                          peak_over_base=peak_mb() - max(base_rss, base_peak),
                           kept_over_base=rss_mb() - base_rss)))
 
 
@@ -161,6 +183,9 @@ def main():
               "job": "built by the dossiers job (once)",
               "after": "served from the stored file (after)"}
     print(f"{'':38} {'median s':>9} {'peak +MB':>9} {'kept +MB':>9} {'PDF MB':>7}")
+    print(f"(base: the process after start-up and one page, "
+          f"{results[0]['base_rss']:.0f} MB resident; peak: VmHWM over it, reset first; kept: "
+          f"resident after the downloads and a gc)")
     for row in results:
         print(f"{labels[row['mode']]:38} {row['seconds']:9.3f} {row['peak_over_base']:9.1f} "
               f"{row['kept_over_base']:9.1f} {row['pdf_bytes'] / 2**20:7.1f}")
