@@ -23,6 +23,7 @@ from ecandidat.workflow import commission
 from factories import PDF_BYTES, complete_candidat, open_formation, pieces, question
 from test_console import console_login, flashes
 from test_console_exports import download, numero, world  # noqa: F401 — a fixture
+from test_races import race
 from test_uploads import huge_png, pdf_bytes, store
 from test_workflow import me, ready_candidature
 
@@ -257,7 +258,6 @@ def test_a_change_during_the_render_discards_it(app, candidate, monkeypatch):
 
 def test_the_job_run_twice_and_at_once_builds_each_dossier_once(app, candidate, make_compte,
                                                                 offer, renders):
-    from test_races import race
     formation, asked, q = offer
     other, _ = make_compte(email="autre@example.org")
     other = complete_candidat(other)
@@ -273,17 +273,14 @@ def test_the_job_run_twice_and_at_once_builds_each_dossier_once(app, candidate, 
 
     # A request and the job building the same dossier at once (the lock row does not
     # stop a request): the render slot and the conditional write keep one.
-    commission.changer_statut(gestionnaire(), [loaded(gestionnaire_actor(), first)], "CO")
+    admin = gestionnaire()
+    commission.changer_statut(admin, [loaded(admin, first)], "CO")
     assert fresh(first).dossier_pdf is None
     before = len(renders)
     names = race(app, lambda: dossiers.build(first.id), lambda: dossiers.build(first.id))
     assert names[0] == names[1] == fresh(first).dossier_pdf
     assert len(renders) == before + 1
     assert dossier_files(app) == {fresh(first).dossier_pdf, fresh(second).dossier_pdf}
-
-
-def gestionnaire_actor():
-    return workflow.Actor.user(User.get(User.email == "scol@example.org"))
 
 
 # --- Dropped when what it shows changes --------------------------------------------------------
