@@ -527,7 +527,8 @@ class Job:
 
 
 # In the order `jobs run` takes them: accounts first, the deadlines (a promotion's
-# mail and reminder go the same night), campaigns, files, then the mails all queued.
+# mail and reminder go the same night), campaigns, the dossiers of what is left, files,
+# then the mails all queued.
 JOBS = {job.name: job for job in (
     Job("comptes", _l("Comptes non validés après 5 jours supprimés"), comptes),
     Job("desistement-auto", _l("Désistement automatique après la date limite de "

@@ -11,6 +11,8 @@ from views.helpers import candidate_required, current_candidat
 from views.files import send_private_bytes, send_private_file
 
 bp = Blueprint("candidatures", __name__, url_prefix="/candidatures")
+# A dossier being prepared (ecandidat.dossiers.NotReady): its page asks again after this.
+RETRY_SECONDS = 15
 
 
 def own_candidature(candidature_id):
@@ -216,8 +218,6 @@ def dossier(candidature_id):
         return send_private_file(document.stored, name, "application/pdf")
     return send_private_bytes(document.data, name, "application/pdf")
 
-
-RETRY_SECONDS = 15
 
 
 @bp.route("/<int:candidature_id>/transmettre", methods=("GET", "POST"))
