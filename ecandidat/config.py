@@ -12,12 +12,13 @@ ENV_NAMES = (
     "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS",
     "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
     "RATELIMIT_KEY_PREFIX", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
-    "CACHE_REDIS_URL",
+    "CACHE_REDIS_URL", "DOSSIER_RENDER_SLOTS", "DOSSIER_RENDER_WAIT",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
             "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS", "RELANCE_TRANSMISSION_DAYS",
-            "ARCHIVE_RETENTION_DAYS", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS")
+            "ARCHIVE_RETENTION_DAYS", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
+            "DOSSIER_RENDER_SLOTS", "DOSSIER_RENDER_WAIT")
 LC_RANG_AFFICHAGE_VALUES = ("aucun", "saisi", "reel")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
@@ -74,6 +75,11 @@ def load_config(instance_path, root_path, environ=None):
         "MAX_UPLOAD_PIXELS": 40_000_000,
         "MAX_UPLOAD_PAGES": 50,
         "DOSSIER_MAX_PAGES": 300,
+        # Dossier PDFs rendered at once in one process (job, request, draft: each render
+        # of 20 scanned pieces holds a few hundred MB), and the seconds a request waits
+        # for a free slot before it answers « en cours de préparation » (ecandidat.dossiers).
+        "DOSSIER_RENDER_SLOTS": 1,
+        "DOSSIER_RENDER_WAIT": 20,
         # Dossiers a console user may download at once ("Télécharger les dossiers").
         "DOWNLOAD_MULTIPLE_NB_MAX": 100,
         # The console's Candidatures list colours a candidature transmitted more than this

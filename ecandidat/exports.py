@@ -28,7 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from peewee import JOIN, PostgresqlDatabase, fn
 
-from ecandidat import clock, codes, permissions
+from ecandidat import clock, codes, dossiers, permissions, storage
 from ecandidat.db import database
 from ecandidat.models import (Adresse, Avis, BacSerie, Candidat, CandidatBac, Candidature, Centre,
                               Commission, CompteCandidat, Commune, Formation, MotivationAvis,
@@ -415,13 +415,17 @@ def dossier_name(candidature):
 
 
 def dossiers_zip(candidatures, handle):
-    """Write into the file `handle` a ZIP holding the dossier PDF of each candidature
-    (ecandidat.pdf), one PDF in memory at a time."""
-    from ecandidat.pdf import dossier_pdf  # WeasyPrint: loaded only when used
-
+    """Write into the file `handle` a ZIP holding the dossier PDF of each candidature:
+    the stored file of a transmitted one (ecandidat.dossiers; built now if need be),
+    else its draft, one draft in memory at a time. dossiers.NotReady when one of them
+    cannot be given now."""
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
         for candidature in candidatures:
-            archive.writestr(dossier_name(candidature), dossier_pdf(candidature))
+            document = dossiers.document(candidature)
+            if document.stored:
+                archive.write(storage.stored_path(document.stored), dossier_name(candidature))
+            else:
+                archive.writestr(dossier_name(candidature), document.data)
     return handle
 
 

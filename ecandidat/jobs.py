@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError, JOIN, fn
 
-from ecandidat import audit, clock, storage
+from ecandidat import audit, clock, dossiers, storage
 from ecandidat.accounts import VALIDATION_DELAY
 from ecandidat.db import database, write_transaction
 from ecandidat.models import (Adresse, Avis, Campagne, Candidat, CandidatBac,
@@ -277,9 +277,10 @@ def mails(report, today, progress):
                        "l'envoi (voir la boîte d'envoi)", n=failed))
 
 
-# Every column that holds the name of a file in UPLOAD_FOLDER (storage.save_upload).
+# Every column that holds the name of a file in UPLOAD_FOLDER (storage.save_upload,
+# storage.save_new).
 STORED_FILE_COLUMNS = ((PieceCandidat, "fichier"), (PieceJustificative, "fichier_modele"),
-                       (Commission, "signature_fichier"))
+                       (Commission, "signature_fichier"), (Candidature, "dossier_pdf"))
 
 
 def _referenced(names):
@@ -328,6 +329,27 @@ def fichiers(report, today, progress):
                 report.error(_("fichier %(name)s : %(error)s", name=name, error=error))
             else:
                 report.count(_("fichiers orphelins supprimés"))
+
+
+# --- Dossiers -------------------------------------------------------------------------------
+
+def dossiers_pdf(report, today, progress):
+    """The dossier PDF of each transmitted candidature that has none stored (or whose
+    stored one a change dropped), built and stored one at a time (ecandidat.dossiers):
+    run every few minutes, it keeps the renders out of the requests."""
+    ids = dossiers.to_build()
+    report.count(_("dossiers construits"), 0)
+    with _over(progress, ids, _("Dossiers")) as bar:
+        for candidature_id in bar:
+            try:
+                name = dossiers.build(candidature_id)
+            except Exception as error:  # noqa: BLE001 — one dossier must not stop the others
+                log.exception("Tâche dossiers : candidature %s en erreur", candidature_id)
+                report.error(_("candidature %(id)s : %(error)s", id=candidature_id,
+                               error=error))
+            else:
+                report.count(_("dossiers construits") if name else
+                             _("plus à construire (modifiées entre-temps)"))
 
 
 # --- Archivage ------------------------------------------------------------------------------
@@ -424,6 +446,8 @@ def _delete_candidatures(ids):
                     .order_by(Candidat.id)))
         names = [row.fichier for row in PieceCandidat.select(PieceCandidat.fichier)
                  .where(PieceCandidat.candidature.in_(ids), PieceCandidat.fichier.is_null(False))]
+        names += [row.dossier_pdf for row in Candidature.select(Candidature.dossier_pdf)
+                  .where(Candidature.id.in_(ids), Candidature.dossier_pdf.is_null(False))]
         for model in (CandidatureTag, ReponseQuestion, Avis, PieceCandidat):
             model.delete().where(model.candidature.in_(ids)).execute()
         rows = list(Candidature.select(Candidature.id, Candidature.formation,
@@ -503,7 +527,8 @@ class Job:
 
 
 # In the order `jobs run` takes them: accounts first, the deadlines (a promotion's
-# mail and reminder go the same night), campaigns, files, then the mails all queued.
+# mail and reminder go the same night), campaigns, the dossiers of what is left, files,
+# then the mails all queued.
 JOBS = {job.name: job for job in (
     Job("comptes", _l("Comptes non validés après 5 jours supprimés"), comptes),
     Job("desistement-auto", _l("Désistement automatique après la date limite de "
@@ -514,6 +539,8 @@ JOBS = {job.name: job for job in (
                                    "limite de retour"), relance_transmission),
     Job("archivage", _l("Archivage des campagnes terminées, destruction après la durée de "
                         "conservation"), archivage),
+    Job("dossiers", _l("Dossiers PDF des candidatures transmises, construits et "
+                       "enregistrés"), dossiers_pdf),
     Job("fichiers", _l("Fichiers déposés qu'aucune ligne ne référence, supprimés après un "
                        "jour"), fichiers),
     Job("mails", _l("Envoi des mails en attente (et nouvelles tentatives)"), mails),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import JOIN, fn
 
-from ecandidat import clock
+from ecandidat import clock, dossiers
 from ecandidat.codes import CIVILITE, CURSUS_OBTENU
 from ecandidat.db import database
 from ecandidat.models import (Adresse, BacMention, BacSerie, BacSpecialite, Candidat,
@@ -304,6 +304,7 @@ def save_infos_perso(candidat, values, today=None):
         _assign(candidat, values)
         candidat.updated_at = clock.now()
         candidat.save()
+        dossiers.invalidate_candidat(candidat.id)
 
 
 def identity(candidat):
@@ -384,6 +385,7 @@ def save_adresse(candidat, values):
         candidat.adresse = adresse
         candidat.updated_at = clock.now()
         candidat.save(only=[Candidat.adresse, Candidat.updated_at])
+        dossiers.invalidate_candidat(candidat.id)
 
 
 # --- Baccalauréat ----------------------------------------------------------------------------
@@ -492,6 +494,7 @@ def save_bac(candidat, values):
             # Inserted in the order chosen: bac_values reads them back by id.
             CandidatBacSpecialite.insert_many(
                 [{"bac": bac.id, "specialite": code} for code in specialites]).execute()
+        dossiers.invalidate_candidat(candidat.id)
 
 
 # --- Cursus, stages, expériences -------------------------------------------------------------
@@ -533,6 +536,7 @@ def _save_entry(entry, fields):
     with database.atomic():
         _assign(entry, fields)
         entry.save()
+        dossiers.invalidate_candidat(entry.candidat_id)
     return entry
 
 
@@ -564,6 +568,7 @@ def delete_entry(entry):
     """Delete a cursus externe, stage or expérience already checked by ``owned``."""
     with database.atomic():
         entry.delete_instance()
+        dossiers.invalidate_candidat(entry.candidat_id)
 
 
 def cursus_externes(candidat):

@@ -118,15 +118,31 @@ def save_upload(data):
     The file is written before the row that refers to it commits; if that
     transaction fails the caller removes it with `delete_stored`."""
     mime = check_upload(data)
-    name = f"{secrets.token_hex(16)}.{ALLOWED_TYPES[mime]}"
+    return save_new(data, ALLOWED_TYPES[mime]), mime, len(data)
+
+
+def save_new(data, extension):
+    """Write `data` under a new random name ending in `extension`; returns the name.
+
+    Written to a temporary twin (".part"), synced, then renamed: under the real name
+    there is never a half-written file, and a failure leaves nothing behind (a crash
+    mid-write leaves the .part, which the `fichiers` job removes)."""
+    name = f"{secrets.token_hex(16)}.{extension}"
     path = os.path.join(upload_folder(), name)
     temporary = path + ".part"
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)  # never a half-written file under the real name
-    return name, mime, len(data)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.remove(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+    return name
 
 
 def stored_path(name):

@@ -508,7 +508,7 @@ def test_cli_run_list_busy_and_failure(app, make_compte, frozen, admin, monkeypa
     lines = everything.output.splitlines()
     assert [line.split(" : ")[0] for line in lines] == [
         "comptes", "desistement-auto", "relance-favorable", "relance-transmission",
-        "archivage", "fichiers", "fichiers", "mails"]
+        "archivage", "dossiers", "fichiers", "fichiers", "mails"]
     assert "fichiers : ÉCHEC — RuntimeError: base indisponible" in everything.output
     assert JobRun.get_by_id("fichiers").last_error == "RuntimeError: base indisponible"
     assert "dernière erreur : RuntimeError: base indisponible" in runner.invoke(

@@ -4,14 +4,15 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_babel import gettext as _
 
-from ecandidat import clock, codes, storage, workflow
+from ecandidat import clock, codes, dossiers, storage, workflow
 from ecandidat.models import Candidature, Formation, PieceJustificative, Question
-from ecandidat.pdf import dossier_pdf
 from ecandidat.workflow.commission import InvalidInput
 from views.helpers import candidate_required, current_candidat
 from views.files import send_private_bytes, send_private_file
 
 bp = Blueprint("candidatures", __name__, url_prefix="/candidatures")
+# A dossier being prepared (ecandidat.dossiers.NotReady): its page asks again after this.
+RETRY_SECONDS = 15
 
 
 def own_candidature(candidature_id):
@@ -201,10 +202,22 @@ def repondre(candidature_id, question_id):
 @bp.route("/<int:candidature_id>/dossier.pdf")
 @candidate_required
 def dossier(candidature_id):
-    """Télécharger mon dossier: the file, the candidature and its pieces in one PDF."""
+    """Télécharger mon dossier: the file, the candidature and its pieces in one PDF —
+    once transmitted, the stored file (ecandidat.dossiers); while it is being
+    prepared, a page that tries again by itself (503, Retry-After)."""
     candidature = own_candidature(candidature_id)
     name = f"dossier-{current_candidat().compte.numero_dossier}-{candidature.formation.code}.pdf"
-    return send_private_bytes(dossier_pdf(candidature), name, "application/pdf")
+    try:
+        document = dossiers.document(candidature)
+    except dossiers.NotReady:
+        retry = RETRY_SECONDS
+        page = render_template("candidatures/dossier_en_preparation.html",
+                               candidature=candidature, retry=retry)
+        return page, 503, {"Retry-After": str(retry), "Cache-Control": "no-store"}
+    if document.stored:
+        return send_private_file(document.stored, name, "application/pdf")
+    return send_private_bytes(document.data, name, "application/pdf")
+
 
 
 @bp.route("/<int:candidature_id>/transmettre", methods=("GET", "POST"))

@@ -37,6 +37,10 @@ class Candidature(BaseModel):
     relance_transmission_envoyee = BooleanField(default=False)  # … before the date de retour
     motif_desistement = TextField(null=True)  # the reason a candidate gave, optional
     bloc_notes = TextField(null=True)
+    # The dossier PDF once transmitted, built out of the request (ecandidat.dossiers): the
+    # stored file's name, and the fingerprint of what it shows (stale when it differs).
+    dossier_pdf = CharField(null=True)
+    dossier_empreinte = CharField(max_length=64, null=True)
 
     class Meta:
         indexes = ((("candidat", "formation", "statut"), False),

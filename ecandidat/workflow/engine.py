@@ -2,7 +2,7 @@
 candidature, with its conditional write, its audit row and its mails."""
 from flask_babel import format_date, lazy_gettext as _l
 
-from ecandidat import clock
+from ecandidat import clock, dossiers
 from ecandidat.audit import record, snapshot
 from ecandidat.db import write_transaction
 from ecandidat.mail import queue_mail
@@ -78,6 +78,8 @@ def run_many(action, actor, candidatures, write=None, today=None, values=None, c
             for mail in rule.mails:
                 if mail.when is None or mail.when(candidature):
                     send(mail, candidature)
+        if rule.changes_dossier:
+            dossiers.invalidate([candidature.id for candidature in candidatures])
     return results
 
 

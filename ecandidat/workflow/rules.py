@@ -53,6 +53,10 @@ class Rule:
     by: str = None            # Candidature field set to the actor's label
     mails: tuple = ()         # Mail values, queued in the same transaction
     cancelled: object = _l("Cette candidature est annulée.")  # refusal once cancelled
+    # Whether it may change what the dossier PDF shows (ecandidat.dossiers): a stored
+    # dossier is dropped in the action's transaction. An avis, a tag, a note, the
+    # candidate's answer after the decision are not in the dossier.
+    changes_dossier: bool = True
     roles: frozenset = EVERY_ROLE  # console roles allowed (USER rows only)
 
     def changes_candidature(self):
@@ -259,22 +263,23 @@ RULES[("valider_type_traitement", USER)] = Rule(
 _NOT_RECEIVED = _l("Ce dossier n'a pas été transmis à la commission.")
 RULES.update({
     ("statut_piece", USER): Rule(RECEIVED, _NOT_RECEIVED),
-    ("saisir_avis", USER): Rule(RECEIVED, _NOT_RECEIVED),
+    ("saisir_avis", USER): Rule(RECEIVED, _NOT_RECEIVED, changes_dossier=False),
     ("valider_avis", USER): Rule(
         RECEIVED, _NOT_RECEIVED, roles=MANAGERS | {PRESIDENT}, checks=(avis_to_validate,),
+        changes_dossier=False,
         mails=tuple(Mail(code, when=_last_avis_is(type_avis)) for type_avis, code in (
             ("FA", "AVIS_FAVORABLE"), ("DE", "AVIS_DEFAVORABLE"), ("LC", "AVIS_LISTE_COMP"),
             ("LA", "AVIS_LISTE_ATT"), ("PR", "AVIS_PRESELECTION")))),
-    ("tags", USER): Rule(ANY, None),
-    ("bloc_notes", USER): Rule(ANY, None),
+    ("tags", USER): Rule(ANY, None, changes_dossier=False),
+    ("bloc_notes", USER): Rule(ANY, None, changes_dossier=False),
     ("date_retour", USER): Rule(ANY, None, roles=MANAGERS),
-    ("date_confirmation", USER): Rule(ANY, None, roles=MANAGERS),
+    ("date_confirmation", USER): Rule(ANY, None, roles=MANAGERS, changes_dossier=False),
 })
 
 # --- After the decision: SPEC §4.8–4.10 (ecandidat.workflow.decision) -----------------------
 
 _DESIST_ALERT = Mail("COMMISSION_ALERT_DESISTEMENT", "alerte_desistement")
-_ANSWER = dict(dates=("date_confirmation",), by="confirmation_par")
+_ANSWER = dict(dates=("date_confirmation",), by="confirmation_par", changes_dossier=False)
 _CONFIRM_MAILS = (Mail("CANDIDATURE_CONFIRM"),)
 _DESIST_MAILS = (Mail("CANDIDATURE_DESIST"), _DESIST_ALERT)
 RULES.update({
@@ -304,15 +309,16 @@ RULES.update({
     ("promouvoir", JOB): Rule(
         ANY, None, checks=(campaign_not_archived, last_avis_validated_lc),
         mails=(Mail("AVIS_FAVORABLE"),
-               Mail("COMMISSION_ALERT_LISTE_PRINC", "alerte_liste_principale"))),
+               Mail("COMMISSION_ALERT_LISTE_PRINC", "alerte_liste_principale")),
+        changes_dossier=False),
     ("relance_favorable", JOB): Rule(
         ANY, None, checks=(campaign_not_archived, favourable_validated, not_answered,
                            relance_favorable_due),
-        mails=(Mail("CANDIDATURE_RELANCE_FAVO"),)),
+        mails=(Mail("CANDIDATURE_RELANCE_FAVO"),), changes_dossier=False),
     ("relance_transmission", JOB): Rule(
         frozenset({AT}), _l("Cette candidature est transmise."),
         checks=(campaign_not_archived, relance_transmission_due),
-        mails=(Mail("CANDIDATURE_RELANCE_TRANSMISSION"),)),
+        mails=(Mail("CANDIDATURE_RELANCE_TRANSMISSION"),), changes_dossier=False),
 })
 
 

@@ -14,7 +14,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from ecandidat import clock, exports
+from ecandidat import clock, dossiers, exports
 from views.admin.base import ConsoleModelView, current_scope
 
 # The query-string arguments of the list that say what it shows (filters are flt…).
@@ -95,6 +95,11 @@ class CandidatureOutputsMixin:
         handle = tempfile.TemporaryFile()
         try:
             exports.dossiers_zip(candidatures, handle)
+        except dossiers.NotReady:
+            handle.close()
+            flash(_("Des dossiers de la sélection sont en cours de préparation : réessayez "
+                    "dans quelques instants."), "error")
+            return None
         except BaseException:
             handle.close()
             raise
