@@ -237,8 +237,9 @@ def more_transmitted_candidatures(count):
         copy = Candidature.create(candidat=candidat, formation=model.formation_id,
                                   campagne=model.campagne_id, statut="RE",
                                   date_transmission=model.date_transmission)
-        PieceCandidat.insert_many([dict(row, id=None, candidat=candidat.id, candidature=copy.id)
-                                   for row in rows]).execute()
+        PieceCandidat.insert_many([
+            {**{k: v for k, v in row.items() if k != "id"}, "candidat": candidat.id,
+             "candidature": copy.id} for row in rows]).execute()
 
 
 def count_queries(folder):

@@ -4,10 +4,12 @@ their reason, and deletes that never cascade into candidatures."""
 from flask import flash, g, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.helpers import is_form_submitted
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
-from peewee import IntegrityError
+from peewee import AutoField, IntegerField, IntegrityError
+from wtfpeewee.fields import ModelSelectField
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
@@ -15,7 +17,7 @@ from ecandidat import permissions
 from ecandidat.db import database
 from ecandidat.models import FormationDateError, User
 from ecandidat.users import UserError
-from forms.base import BaseForm
+from forms.base import INTEGER_MAX, INTEGER_MIN, BaseForm, fits_integer_column
 from views.admin.deletion import DeleteRefused, delete_row
 from views.admin.labels import LABELS
 from views.helpers import signed_in
@@ -69,6 +71,32 @@ class ConsoleAccess:
         return redirect(url_for("admin.index"))
 
 
+class KeyCheckedSelectField(ModelSelectField):
+    """A foreign key's list whose sent value is looked up only when it can be a key of
+    the table: a number past the INTEGER column (an OverflowError on SQLite) or a word
+    (an "invalid input syntax" error on PostgreSQL) is a choice that does not exist,
+    refused next to the field like any other."""
+
+    def get_model(self, pk):
+        key = self.model._meta.primary_key
+        if isinstance(key, IntegerField) and not isinstance(pk, self.model):
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                return None
+            if not INTEGER_MIN <= number <= INTEGER_MAX:
+                return None
+        return super().get_model(pk)
+
+
+class ConsoleModelConverter(CustomModelConverter):
+    def handle_foreign_key(self, model, field, **kwargs):
+        info = super().handle_foreign_key(model, field, **kwargs)
+        if getattr(info.field, "field_class", None) is ModelSelectField:
+            info.field.field_class = KeyCheckedSelectField
+        return info
+
+
 class ConsoleModelView(ConsoleAccess, ModelView):
     """Base of every console view: declares the roles allowed to open it.
 
@@ -81,6 +109,7 @@ class ConsoleModelView(ConsoleAccess, ModelView):
     # Flask-WTF's form: its one CSRF token (Flask-Admin's SecureForm would add a
     # second one and every save would fail), and text refusing control characters.
     form_base_class = BaseForm
+    model_form_converter = ConsoleModelConverter
     page_size = 50
     can_view_details = True
     allow_create = allow_edit = allow_delete = True
@@ -93,6 +122,10 @@ class ConsoleModelView(ConsoleAccess, ModelView):
                      if name in model._meta.fields}
         for name, extra in (self.form_args or {}).items():
             form_args.setdefault(name, {}).update(extra)
+        for name, field in model._meta.fields.items():
+            if isinstance(field, IntegerField) and not isinstance(field, AutoField):
+                extra = form_args.setdefault(name, {})
+                extra["validators"] = [*extra.get("validators", ()), fits_integer_column]
         self.form_overrides = dict(self.form_overrides or {})
         self.column_choices = dict(self.column_choices or {})
         for name, options in self.choices.items():
