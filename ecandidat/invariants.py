@@ -43,6 +43,7 @@ from flask_babel import gettext as _
 from peewee import JOIN, fn
 
 from ecandidat import clock
+from ecandidat.db import database
 from ecandidat.jobs import STORED_FILE_COLUMNS, STORED_NAME
 from ecandidat.models import (Avis, Candidature, Commission, Formation, PieceCandidat,
                               PieceJustificative)
@@ -227,10 +228,16 @@ def absent_files(folder):
 
 
 def _referenced(names):
+    """The names among `names` a row refers to. Plain SQL: peewee would convert each
+    of the names in Python first, most of the time of this check on a large folder."""
     used = set()
+    placeholders = ", ".join([database.param] * len(names))
     for model, column in STORED_FILE_COLUMNS:
-        field = getattr(model, column)
-        used.update(name for (name,) in model.select(field).where(field.in_(names)).tuples())
+        name = getattr(model, column).column_name
+        cursor = database.execute_sql(
+            f'SELECT "{name}" FROM "{model._meta.table_name}" WHERE "{name}" IN '
+            f'({placeholders})', names)
+        used.update(row[0] for row in cursor)
     return used
 
 
@@ -260,7 +267,7 @@ def _old_stored_files(folder, older_than):
 def orphan_files(folder, older_than):
     for names in _old_stored_files(folder, older_than):
         # A .part is a write in progress or one that died: no row ever refers to it.
-        used = _referenced([name for name in names if not name.endswith(".part")])
+        used = _referenced([name for name in names if not name.endswith(".part")] or [""])
         for name in sorted(names):
             if name in used or not os.path.exists(os.path.join(folder, name)):
                 continue
