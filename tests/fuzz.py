@@ -79,6 +79,9 @@ class Field:
     def __init__(self, name, kind="text"):
         self.name, self.kind, self.options = name, kind, []
 
+    def __repr__(self):
+        return f"Field({self.name!r}, {self.kind!r})"
+
 
 class _FormFields(HTMLParser):
     """The names a page's POST forms send (inputs, selects with their options,
@@ -125,6 +128,7 @@ def form_fields(page):
 
 MESSAGE_PATTERNS = {
     "error": [r'<small id="[^"]*-error" class="field-error">(.*?)</small>',
+              r'<div id="[^"]*-error" class="console-field-error">(.*?)</div>',
               r'<p class="flash flash-error">(.*?)</p>',
               r'<div class="invalid-feedback">(.*?)</div>',
               r'<div class="alert alert-danger alert-dismissable">(.*?)</div>',

@@ -77,16 +77,24 @@ class KeyCheckedSelectField(ModelSelectField):
     (an "invalid input syntax" error on PostgreSQL) is a choice that does not exist,
     refused next to the field like any other."""
 
+    def can_be_key(self, value):
+        if isinstance(value, self.model) or not isinstance(self.model._meta.primary_key,
+                                                           IntegerField):
+            return True
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return False
+        return INTEGER_MIN <= number <= INTEGER_MAX
+
     def get_model(self, pk):
-        key = self.model._meta.primary_key
-        if isinstance(key, IntegerField) and not isinstance(pk, self.model):
-            try:
-                number = int(pk)
-            except (TypeError, ValueError):
-                return None
-            if not INTEGER_MIN <= number <= INTEGER_MAX:
-                return None
-        return super().get_model(pk)
+        return super().get_model(pk) if self.can_be_key(pk) else None
+
+    def pre_validate(self, form):
+        # The sent value may also come back as data set directly (a view's scoping).
+        if self.data is not None and not self.can_be_key(self.data):
+            raise ValidationError(self.gettext("Not a valid choice."))
+        super().pre_validate(form)
 
 
 class ConsoleModelConverter(CustomModelConverter):
