@@ -67,11 +67,12 @@ def main(url, folder, count):
             with db.database.atomic():
                 for model, values in ((CompteCandidat, comptes), (Candidat, candidats),
                                       (Candidature, candidatures), (PieceCandidat, rows)):
-                    model.insert_many(values).execute()
+                    for batch in range(0, len(values), 5000):  # PostgreSQL: 65,535 parameters
+                        model.insert_many(values[batch:batch + 5000]).execute()
         for name in names:
             open(os.path.join(folder, name), "wb").close()
         old = time.time() - 86400
-        for name in os.listdir(folder):
+        for name in names:  # past any grace period
             os.utime(os.path.join(folder, name), (old, old))
         print(f"built {count} candidatures, {PieceCandidat.select().count()} pieces, "
               f"{len(names)} files in {time.perf_counter() - started:.0f} s")
