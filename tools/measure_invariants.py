@@ -74,6 +74,8 @@ def main(url, folder, count):
         old = time.time() - 86400
         for name in names:  # past any grace period
             os.utime(os.path.join(folder, name), (old, old))
+        if count:  # the planner's statistics, as autovacuum would have them by now
+            db.database.execute_sql("ANALYZE")
         print(f"built {count} candidatures, {PieceCandidat.select().count()} pieces, "
               f"{len(names)} files in {time.perf_counter() - started:.0f} s")
 
