@@ -227,6 +227,32 @@ def jobs_list():
             click.echo(f"  dernière erreur : {run.last_error}")
 
 
+@click.command("invariants")
+@click.option("--grace", default=None, type=click.IntRange(0),
+              help="Âge minimal (en secondes) d'un fichier déposé non référencé pour qu'il soit "
+                   "signalé (900 par défaut) : un fichier s'écrit avant que la ligne qui le "
+                   "référence soit enregistrée. 0 une fois qu'aucun dépôt n'est en cours.")
+def invariants_command(grace):
+    """Cherche les états impossibles (pièce manquante d'une candidature transmise, candidature
+    en double, rang en double sur une liste complémentaire, fichier absent ou orphelin) ;
+    les affiche et sort avec le code 1 s'il y en a."""
+    import datetime
+
+    from ecandidat.invariants import DEFAULT_GRACE, find_violations
+
+    grace = DEFAULT_GRACE if grace is None else datetime.timedelta(seconds=grace)
+    found = 0
+    with db.database.connection_context():
+        for violation in find_violations(grace=grace):
+            found += 1
+            click.echo(violation.text())
+    if found:
+        click.echo(f"États impossibles trouvés : {found}", err=True)
+        raise SystemExit(1)
+    click.echo("Aucun état impossible.")
+
+
 def register_cli(app):
     for command in (db_cli, referential_cli, users_cli, mail_cli, jobs_cli, demo_command):
         app.cli.add_command(command)
+    app.cli.add_command(invariants_command)

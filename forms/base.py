@@ -27,6 +27,19 @@ CSRF_MESSAGE = _l("Votre session a expiré ou le formulaire n'a pas pu être vé
                   "vérifiez les informations saisies et renvoyez le formulaire.")
 
 
+# A 4-byte INTEGER column (SQLite stores up to 8 bytes, then Python's sqlite3 raises
+# OverflowError; PostgreSQL refuses past 4 with "integer out of range").
+INTEGER_MIN, INTEGER_MAX = -2**31, 2**31 - 1
+
+
+def fits_integer_column(form, field):
+    """Refuse a whole number that no INTEGER column holds, next to its field (else the
+    save fails in the database: a 500 on SQLite, a bare 400 on PostgreSQL)."""
+    if isinstance(field.data, int) and not INTEGER_MIN <= field.data <= INTEGER_MAX:
+        raise StopValidation(_l("Ce nombre est hors des limites acceptées (de %(min)s à "
+                                "%(max)s).", min=INTEGER_MIN, max=INTEGER_MAX))
+
+
 def reject_control_characters(form, field):
     """Refuse a field whose sent value had control characters (see BaseForm.Meta),
     or whose data has some (a form filled from data rather than a request)."""

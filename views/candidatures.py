@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from ecandidat import clock, codes, dossiers, storage, workflow
 from ecandidat.models import Candidature, Formation, PieceJustificative, Question
+from ecandidat.text import drop_control_characters
 from ecandidat.workflow.commission import InvalidInput
 from views.helpers import candidate_required, current_candidat
 from views.files import send_private_bytes, send_private_file
@@ -303,7 +304,8 @@ def desister(candidature_id):
         if problems:  # the reason does not matter when the désistement is refused anyway
             flash(str(problems[0]), "error")
             return redirect(url_for(".detail", candidature_id=candidature.id))
-        return _answer_page(candidature, "desister", [], motif=motif,
+        # Shown again as typed, less the characters refused (never echoed into the page).
+        return _answer_page(candidature, "desister", [], motif=drop_control_characters(motif),
                             errors={k: str(v) for k, v in error.errors.items()})
     except workflow.WorkflowError as error:
         flash_refusal(error)

@@ -66,7 +66,7 @@ class PieceCandidat(BaseModel):
                                   on_delete="CASCADE")
     piece = ForeignKeyField(PieceJustificative, backref="fournies")
     statut = CharField(max_length=2, default="AT", index=True)  # codes.STATUT_PIECE
-    fichier = CharField(null=True)  # random storage name
+    fichier = CharField(null=True, index=True)  # random storage name
     nom_original = CharField(null=True)
     type_mime = CharField(max_length=50, null=True)
     taille = IntegerField(null=True)

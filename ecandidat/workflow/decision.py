@@ -20,6 +20,7 @@ from ecandidat import clock
 from ecandidat.audit import record
 from ecandidat.db import retrying, write_transaction
 from ecandidat.models import Avis, Campagne, Candidat, Candidature, CompteCandidat, Formation
+from ecandidat.text import CONTROL_CHARACTER_MESSAGE, has_control_characters
 from ecandidat.workflow.core import Actor, WorkflowError, lock_candidatures, locked
 from ecandidat.workflow.engine import BulkRefused, run
 from ecandidat.workflow.queries import date_confirmation
@@ -41,9 +42,12 @@ def confirmer(actor, candidature, today=None):
 
 
 def clean_motif(motif):
-    """The désistement's optional reason, stripped; InvalidInput when too long."""
+    """The désistement's optional reason, stripped; InvalidInput when it holds control
+    characters (NUL: PostgreSQL refuses it, SQLite would keep it) or is too long."""
     from ecandidat.workflow.commission import InvalidInput
     motif = (motif or "").strip() or None
+    if has_control_characters(motif):
+        raise InvalidInput({"motif": CONTROL_CHARACTER_MESSAGE})
     if motif and len(motif) > MOTIF_MAX:
         raise InvalidInput({"motif": _l("Le motif tient en %(n)s caractères au plus.",
                                         n=MOTIF_MAX)})

@@ -4,10 +4,12 @@ their reason, and deletes that never cascade into candidatures."""
 from flask import flash, g, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import CustomModelConverter
 from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.helpers import is_form_submitted
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
-from peewee import IntegrityError
+from peewee import AutoField, IntegerField, IntegrityError
+from wtfpeewee.fields import ModelSelectField
 from wtforms import SelectField
 from wtforms.validators import ValidationError
 
@@ -15,7 +17,7 @@ from ecandidat import permissions
 from ecandidat.db import database
 from ecandidat.models import FormationDateError, User
 from ecandidat.users import UserError
-from forms.base import BaseForm
+from forms.base import INTEGER_MAX, INTEGER_MIN, BaseForm, fits_integer_column
 from views.admin.deletion import DeleteRefused, delete_row
 from views.admin.labels import LABELS
 from views.helpers import signed_in
@@ -69,6 +71,40 @@ class ConsoleAccess:
         return redirect(url_for("admin.index"))
 
 
+class KeyCheckedSelectField(ModelSelectField):
+    """A foreign key's list whose sent value is looked up only when it can be a key of
+    the table: a number past the INTEGER column (an OverflowError on SQLite) or a word
+    (an "invalid input syntax" error on PostgreSQL) is a choice that does not exist,
+    refused next to the field like any other."""
+
+    def can_be_key(self, value):
+        if isinstance(value, self.model) or not isinstance(self.model._meta.primary_key,
+                                                           IntegerField):
+            return True
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return False
+        return INTEGER_MIN <= number <= INTEGER_MAX
+
+    def get_model(self, pk):
+        return super().get_model(pk) if self.can_be_key(pk) else None
+
+    def pre_validate(self, form):
+        # The sent value may also come back as data set directly (a view's scoping).
+        if self.data is not None and not self.can_be_key(self.data):
+            raise ValidationError(self.gettext("Not a valid choice."))
+        super().pre_validate(form)
+
+
+class ConsoleModelConverter(CustomModelConverter):
+    def handle_foreign_key(self, model, field, **kwargs):
+        info = super().handle_foreign_key(model, field, **kwargs)
+        if getattr(info.field, "field_class", None) is ModelSelectField:
+            info.field.field_class = KeyCheckedSelectField
+        return info
+
+
 class ConsoleModelView(ConsoleAccess, ModelView):
     """Base of every console view: declares the roles allowed to open it.
 
@@ -81,6 +117,7 @@ class ConsoleModelView(ConsoleAccess, ModelView):
     # Flask-WTF's form: its one CSRF token (Flask-Admin's SecureForm would add a
     # second one and every save would fail), and text refusing control characters.
     form_base_class = BaseForm
+    model_form_converter = ConsoleModelConverter
     page_size = 50
     can_view_details = True
     allow_create = allow_edit = allow_delete = True
@@ -93,6 +130,10 @@ class ConsoleModelView(ConsoleAccess, ModelView):
                      if name in model._meta.fields}
         for name, extra in (self.form_args or {}).items():
             form_args.setdefault(name, {}).update(extra)
+        for name, field in model._meta.fields.items():
+            if isinstance(field, IntegerField) and not isinstance(field, AutoField):
+                extra = form_args.setdefault(name, {})
+                extra["validators"] = [*extra.get("validators", ()), fits_integer_column]
         self.form_overrides = dict(self.form_overrides or {})
         self.column_choices = dict(self.column_choices or {})
         for name, options in self.choices.items():
