@@ -19,9 +19,12 @@ flat whatever the volume.
   reported: the commission has not received it (the dossier should go back to
   Incomplet).
 - Two live (not cancelled) candidatures of one candidate to one formation.
-- A rang given twice on one liste complémentaire: the list of a formation and a
+- A rang réel given twice on one liste complémentaire: the list of a formation and a
   campaign is, as `workflow.decision.lc_queue` reads it, the live candidatures whose
-  last avis is a validated LC with a rang.
+  last avis is a validated LC with a rang. The rang saisi may be shared (eCandidat
+  orders ties by avis id, and a selection of candidatures gets one rang); the rang
+  réel, each one's place in the queue that the workflow writes under the formation's
+  lock, may not.
 - A file referenced (`jobs.STORED_FILE_COLUMNS`) but absent from UPLOAD_FOLDER.
 - A file in UPLOAD_FOLDER (a name `storage.save_upload` makes) that no row refers
   to. A file is written before the row that refers to it commits, so a file younger
@@ -157,19 +160,20 @@ def duplicate_rangs():
     first, second = Candidature.alias(), Candidature.alias()
     same_campaign = ((second.campagne == first.campagne)
                      | (second.campagne.is_null() & first.campagne.is_null()))
-    pairs = (avis_a.select(first.formation, first.campagne, avis_a.rang, first.id, second.id,
-                           avis_a.id, avis_b.id)
+    pairs = (avis_a.select(first.formation, first.campagne, avis_a.rang_reel, first.id,
+                           second.id, avis_a.id, avis_b.id)
              .join(first, on=(avis_a.candidature == first.id))
-             .join(avis_b, on=((avis_b.rang == avis_a.rang) & (avis_b.type_avis == "LC")))
+             .join(avis_b, on=((avis_b.rang_reel == avis_a.rang_reel)
+                               & (avis_b.type_avis == "LC")))
              .join(second, on=((avis_b.candidature == second.id)
                                & (second.formation == first.formation) & same_campaign
                                & (second.id > first.id)))
              .where(_on_the_list(avis_a, first) & _on_the_list(avis_b, second))
-             .order_by(first.formation, first.campagne, avis_a.rang, first.id, second.id))
+             .order_by(first.formation, first.campagne, avis_a.rang_reel, first.id, second.id))
     for formation_id, campagne_id, rang, a, b, avis_1, avis_2 in pairs.tuples().iterator():
         yield Violation("rang-en-double", {"candidature": (a, b), "avis": (avis_1, avis_2)},
-                        _("candidatures %(a)s et %(b)s : le rang %(rang)s est donné deux fois sur "
-                          "la liste complémentaire de la formation %(formation)s (campagne "
+                        _("candidatures %(a)s et %(b)s : le rang réel %(rang)s est donné "
+                          "deux fois sur la liste complémentaire de la formation %(formation)s (campagne "
                           "%(campagne)s ; avis %(x)s et %(y)s).", a=a, b=b, rang=rang,
                           formation=formation_id, campagne=campagne_id or "—",
                           x=avis_1, y=avis_2))

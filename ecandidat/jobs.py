@@ -28,7 +28,7 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError, JOIN, fn
 
-from ecandidat import audit, clock, dossiers, storage
+from ecandidat import audit, clock, dossiers
 from ecandidat.accounts import VALIDATION_DELAY
 from ecandidat.db import database, write_transaction
 from ecandidat.models import (Adresse, Avis, Campagne, Candidat, CandidatBac,

@@ -161,18 +161,27 @@ def lc_avis(email):
     return candidature, avis
 
 
-def test_a_rang_given_twice_on_one_liste_complementaire(demo, runner):
+def test_a_rang_reel_given_twice_on_one_liste_complementaire(demo, runner):
     manon, manon_avis = lc_avis("manon.dubois@example.org")
     sarah, sarah_avis = lc_avis("sarah.lambert@example.org")
-    assert (manon_avis.rang, sarah_avis.rang) == (1, 2)
-    Avis.update(rang=1).where(Avis.id == sarah_avis.id).execute()
+    assert (manon_avis.rang_reel, sarah_avis.rang_reel) == (1, 2)
+    Avis.update(rang_reel=1).where(Avis.id == sarah_avis.id).execute()
     result = run(runner)
     assert result.exit_code == 1
     first, second = sorted((manon.id, sarah.id))
-    assert (f"[rang-en-double] candidatures {first} et {second} : le rang 1 est donné deux fois "
-            f"sur la liste complémentaire de la formation {manon.formation_id}") in result.output
+    assert (f"[rang-en-double] candidatures {first} et {second} : le rang réel 1 est donné deux "
+            f"fois sur la liste complémentaire de la formation {manon.formation_id}") in result.output
     (violation,) = invariants.find_violations()
     assert set(violation.ids["avis"]) == {manon_avis.id, sarah_avis.id}
+
+
+def test_one_rang_saisi_for_two_candidates_is_not_a_duplicate(demo, runner):
+    """The commission may give one rang to a selection (the queue orders ties by avis
+    id): the rangs réels stay distinct, which is what must hold."""
+    _manon, manon_avis = lc_avis("manon.dubois@example.org")
+    _sarah, sarah_avis = lc_avis("sarah.lambert@example.org")
+    Avis.update(rang=manon_avis.rang).where(Avis.id == sarah_avis.id).execute()
+    assert run(runner).exit_code == 0
 
 
 def test_a_rang_no_longer_on_the_list_is_not_a_duplicate(demo, runner):
@@ -181,7 +190,7 @@ def test_a_rang_no_longer_on_the_list_is_not_a_duplicate(demo, runner):
     unvalidated LC avis."""
     _manon, manon_avis = lc_avis("manon.dubois@example.org")
     sarah, sarah_avis = lc_avis("sarah.lambert@example.org")
-    Avis.update(rang=1).where(Avis.id == sarah_avis.id).execute()
+    Avis.update(rang_reel=manon_avis.rang_reel).where(Avis.id == sarah_avis.id).execute()
     Avis.create(candidature=sarah.id, type_avis="LC", rang=1, valide=False)
     assert run(runner).exit_code == 0
 
