@@ -15,9 +15,9 @@ flat whatever the volume.
   `workflow.queries.piece_rows`; a shared piece is copied to it at transmission)
   is absent, or holds no file and is not "Non concerné" — as `rules.nothing_missing`
   refuses the transmission. A row without a file kept for a piece no longer asked
-  is reported too. A piece added to the catalogue after the transmission is also
-  reported: the commission has not received it (the dossier should go back to
-  Incomplet).
+  is reported too. A piece added to the catalogue after the transmission
+  (`PieceJustificative.cree_le`) is not: the candidate never had it to give, and the
+  commission puts the dossier back to Incomplet if it needs it.
 - Two live (not cancelled) candidatures of one candidate to one formation.
 - A rang réel given twice on one liste complémentaire: the list of a formation and a
   campaign is, as `workflow.decision.lc_queue` reads it, the live candidatures whose
@@ -108,7 +108,9 @@ def missing_pieces():
                   .join(PieceCandidat, JOIN.LEFT_OUTER,
                         on=((PieceCandidat.candidature == Candidature.id)
                             & (PieceCandidat.piece == PieceJustificative.id)))
-                  .where(_transmitted() & PieceCandidat.id.is_null())
+                  .where(_transmitted() & PieceCandidat.id.is_null()
+                         & (PieceJustificative.cree_le.is_null()
+                            | (PieceJustificative.cree_le <= Candidature.date_transmission)))
                   .order_by(Candidature.id, PieceJustificative.id))
     for candidature_id, piece_id, libelle in unanswered.tuples().iterator():
         yield Violation("piece-manquante", {"candidature": (candidature_id,),

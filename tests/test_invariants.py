@@ -4,6 +4,7 @@ ids concerned and makes the command exit 1; states that look alike but are allow
 (a dossier given back Incomplet, a fresh upload, a replaced avis) are not reported.
 The checks run a fixed number of queries whatever the number of candidatures.
 SQLite and PostgreSQL."""
+import datetime
 import os
 import time
 
@@ -86,6 +87,21 @@ def test_a_transmitted_candidature_without_its_row_for_an_asked_piece(demo, runn
     assert "États impossibles trouvés : 1" in result.output
     (violation,) = invariants.find_violations()
     assert violation.ids == {"candidature": (candidature.id,), "piece_justificative": (piece.id,)}
+
+
+def test_a_piece_added_after_the_transmission_is_not_missing(demo, runner):
+    """A piece asked of every formation from now on: the candidatures already
+    transmitted never had it to give; those transmitted later do."""
+    candidature = transmitted_with_files()
+    later = candidature.date_transmission + datetime.timedelta(days=1)
+    piece = PieceJustificative.create(code="NEW", libelle="Pièce ajoutée", cree_le=later)
+    assert run(runner).exit_code == 0
+    piece.cree_le = candidature.date_transmission - datetime.timedelta(days=1)
+    piece.save()
+    result = run(runner)
+    assert result.exit_code == 1
+    assert (f"[piece-manquante] candidature {candidature.id} transmise sans la pièce demandée "
+            f"« Pièce ajoutée » (pièce {piece.id})") in result.output
 
 
 def test_a_transmitted_candidature_with_a_row_but_no_file(demo, runner):

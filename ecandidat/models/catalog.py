@@ -309,6 +309,9 @@ class PieceJustificative(BaseModel):
     fichier_modele_nom = CharField(null=True)
     ordre = IntegerField(default=0)
     actif = BooleanField(default=True)
+    # When the piece was first asked: a candidature transmitted before it never had it
+    # to give (flask invariants). None for pieces created before the column existed.
+    cree_le = UTCDateTimeField(null=True, default=clock.now)
 
     def __str__(self):
         return self.libelle
