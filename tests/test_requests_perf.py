@@ -123,6 +123,20 @@ def test_a_fingerprinted_url_is_cached_for_a_year_any_other_for_minutes(client):
     assert client.get("/").headers.get("Cache-Control") not in (LONG_CACHE, SHORT_CACHE)
 
 
+def test_other_spellings_of_a_static_name_are_not_remembered(app, client):
+    """"css/./ecandidat.css" answers the file too; each spelling remembered would let
+    anyone grow the process's memory without end."""
+    html = client.get("/").get_data(as_text=True)
+    fingerprint = fingerprinted_links(html)["/static/css/ecandidat.css"]
+    known = app.extensions["fingerprints"]._known
+    before = len(known)
+    for depth in range(1, 20):
+        response = client.get("/static/css/" + "./" * depth + f"ecandidat.css?v={fingerprint}")
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == SHORT_CACHE
+    assert len(known) == before
+
+
 @pytest.fixture
 def own_static(app, tmp_path):
     """The app serving a copy of static/ that the test may change."""

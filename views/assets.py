@@ -13,6 +13,7 @@ mode a file whose modification time changed is hashed again, for whoever edits t
 """
 import hashlib
 import os
+import posixpath
 import threading
 
 from flask import current_app, request, url_for
@@ -92,9 +93,12 @@ def _cache_headers(response):
     if filename is None:
         return response
     asked = request.args.get(FINGERPRINT_PARAMETER)
-    current = current_app.extensions["fingerprints"].of(request.endpoint, filename)
-    response.headers["Cache-Control"] = (LONG_CACHE if asked and asked == current
-                                         else SHORT_CACHE)
+    # Only the names static_url writes are looked up (and remembered): "css/./a.css"
+    # and the like answer too, and remembering every spelling would grow without end.
+    fingerprinted = (asked and posixpath.normpath(filename) == filename
+                     and asked == current_app.extensions["fingerprints"].of(request.endpoint,
+                                                                           filename))
+    response.headers["Cache-Control"] = LONG_CACHE if fingerprinted else SHORT_CACHE
     return response
 
 
