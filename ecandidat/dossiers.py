@@ -34,6 +34,7 @@ MAX_UPLOAD_PIXELS, MAX_UPLOAD_PAGES)."""
 import contextlib
 import dataclasses
 import hashlib
+import io
 import logging
 import os
 import threading
@@ -263,6 +264,24 @@ def document(candidature):
         if not is_transmitted(fresh):
             return document(fresh)  # sent back meanwhile: its draft, then
     raise NotReady("le dossier a changé pendant sa préparation")
+
+
+def opened(candidature):
+    """The dossier of `candidature` as a file object to read, positioned at its start:
+    the stored file opened, or the draft's bytes. A workflow action committed between
+    `document()` and the read deletes the stored file it replaces (after its commit):
+    an open file stays readable, and a file already gone is asked for once more."""
+    for _attempt in range(2):
+        found = document(candidature)
+        if not found.stored:
+            return io.BytesIO(found.data)
+        try:
+            return open(storage.stored_path(found.stored), "rb")
+        except FileNotFoundError:
+            candidature = _load(candidature.id)
+            if candidature is None:
+                raise NotReady("candidature supprimée") from None
+    raise NotReady("le dossier a changé pendant son envoi")
 
 
 def _rendered(action, candidature):

@@ -16,6 +16,7 @@ import csv
 import datetime
 import io
 import logging
+import shutil
 import tempfile
 import uuid
 import zipfile
@@ -421,11 +422,9 @@ def dossiers_zip(candidatures, handle):
     cannot be given now."""
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
         for candidature in candidatures:
-            document = dossiers.document(candidature)
-            if document.stored:
-                archive.write(storage.stored_path(document.stored), dossier_name(candidature))
-            else:
-                archive.writestr(dossier_name(candidature), document.data)
+            with dossiers.opened(candidature) as source, \
+                    archive.open(dossier_name(candidature), "w") as target:
+                shutil.copyfileobj(source, target)
     return handle
 
 

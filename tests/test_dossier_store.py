@@ -468,3 +468,42 @@ def test_the_console_zip_says_when_a_dossier_is_being_prepared(world, app, clien
     assert response.status_code == 302 and response.mimetype != "application/zip"
     assert "en cours de préparation" in flashes(client.get("/admin/candidature/").get_data(
         as_text=True))
+
+
+@pytest.fixture
+def dropped_after_lookup(app, monkeypatch):
+    """dossiers.document(), then a workflow action commits and deletes the stored file
+    before the reader opens it (once)."""
+    original, dropped = dossiers.document, []
+
+    def document(candidature):
+        found = original(candidature)
+        if found.stored and not dropped:
+            Candidature.update(dossier_pdf=None, dossier_empreinte=None).where(
+                Candidature.id == candidature.id).execute()
+            os.remove(storage.stored_path(found.stored))
+            dropped.append(found.stored)
+        return found
+    monkeypatch.setattr(dossiers, "document", document)
+    return dropped
+
+
+def test_a_stored_file_deleted_before_it_is_read_is_asked_for_again(app, candidate, renders,
+                                                                    dropped_after_lookup):
+    sent = transmit(candidate)
+    run("dossiers")
+    response = get_dossier(candidate)
+    assert dropped_after_lookup and response.status_code == 200
+    assert response.get_data() == stored_bytes(sent)
+    assert pages(response.get_data())[0].startswith("Dossier de candidature")
+
+
+def test_the_console_zip_survives_a_stored_file_deleted_before_it_is_read(
+        world, app, client, dropped_after_lookup):
+    run("dossiers")
+    sent = fresh(world["sent"])
+    console_login(client, role="gestionnaire", scope="DSS")
+    response = download(client, sent.id)
+    assert dropped_after_lookup and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    assert archive.read(f"dossier-{numero(sent)}-M1AES.pdf") == stored_bytes(sent)

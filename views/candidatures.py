@@ -209,15 +209,13 @@ def dossier(candidature_id):
     candidature = own_candidature(candidature_id)
     name = f"dossier-{current_candidat().compte.numero_dossier}-{candidature.formation.code}.pdf"
     try:
-        document = dossiers.document(candidature)
+        document = dossiers.opened(candidature)
     except dossiers.NotReady:
         retry = RETRY_SECONDS
         page = render_template("candidatures/dossier_en_preparation.html",
                                candidature=candidature, retry=retry)
         return page, 503, {"Retry-After": str(retry), "Cache-Control": "no-store"}
-    if document.stored:
-        return send_private_file(document.stored, name, "application/pdf")
-    return send_private_bytes(document.data, name, "application/pdf")
+    return send_private_bytes(document, name, "application/pdf")
 
 
 

@@ -26,7 +26,9 @@ def send_private_file(stored_name, original_name, mimetype):
 
 
 def send_private_bytes(data, download_name, mimetype):
-    """The same guarantees for a document generated on the fly (the dossier PDF)."""
-    return _private(send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+    """The same guarantees for a document generated on the fly or already open (the
+    dossier PDF): `data` is bytes or a binary file object, closed once sent."""
+    source = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    return _private(send_file(source, mimetype=mimetype, as_attachment=True,
                               download_name=storage.safe_download_name(download_name),
                               max_age=0, conditional=False))
