@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import stat
+import time
 
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 STALE_DELAY = datetime.timedelta(hours=4)
 FILE_MIN_AGE = datetime.timedelta(days=1)
 BATCH_SIZE = 100
+# A dossiers run starts no new render after this long (seconds).
+DOSSIERS_RUN_SECONDS = 20 * 60
 # What storage.save_upload writes: a random name, and its temporary twin while writing.
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)(\.part)?$")
 
@@ -336,11 +339,18 @@ def fichiers(report, today, progress):
 def dossiers_pdf(report, today, progress):
     """The dossier PDF of each transmitted candidature that has none stored (or whose
     stored one a change dropped), built and stored one at a time (ecandidat.dossiers):
-    run every few minutes, it keeps the renders out of the requests."""
+    run every few minutes, it keeps the renders out of the requests. A run stops
+    starting new renders after DOSSIERS_RUN_SECONDS (the first run after an upgrade
+    finds every transmitted candidature to build): the next run goes on, long before
+    the lock would be thought stale (STALE_DELAY)."""
     ids = dossiers.to_build()
     report.count(_("dossiers construits"), 0)
+    deadline = time.monotonic() + DOSSIERS_RUN_SECONDS
     with _over(progress, ids, _("Dossiers")) as bar:
-        for candidature_id in bar:
+        for done, candidature_id in enumerate(bar):
+            if done and time.monotonic() > deadline:
+                report.count(_("dossiers laissés au prochain passage"), len(ids) - done)
+                break
             try:
                 name = dossiers.build(candidature_id)
             except Exception as error:  # noqa: BLE001 — one dossier must not stop the others

@@ -283,6 +283,20 @@ def test_the_job_run_twice_and_at_once_builds_each_dossier_once(app, candidate, 
     assert dossier_files(app) == {fresh(first).dossier_pdf, fresh(second).dossier_pdf}
 
 
+def test_a_run_past_its_time_leaves_the_rest_to_the_next(app, candidate, make_compte, offer,
+                                                         renders, monkeypatch):
+    formation, asked, q = offer
+    other, _ = make_compte(email="autre@example.org")
+    other = complete_candidat(other)
+    workflow.transmettre(me(other), ready_candidature(other, formation, asked, q))
+    transmit(candidate)
+    monkeypatch.setattr(jobs, "DOSSIERS_RUN_SECONDS", 0)
+    assert run("dossiers") == {"dossiers construits": 1,
+                               "dossiers laissés au prochain passage": 1}
+    assert run("dossiers") == {"dossiers construits": 1}
+    assert len(renders) == 2 and len(dossier_files(app)) == 2
+
+
 # --- Dropped when what it shows changes --------------------------------------------------------
 
 def test_a_statut_change_drops_the_stored_file_in_its_transaction(app, candidate, renders):
