@@ -41,7 +41,9 @@ class Candidature(BaseModel):
     class Meta:
         indexes = ((("candidat", "formation", "statut"), False),
                    # the commission lists: a formation's live candidatures in a statut
-                   (("formation", "date_annulation", "statut"), False))
+                   (("formation", "date_annulation", "statut"), False),
+                   # the console list's default order, walked page by page (0007)
+                   (("date_transmission", "id"), False))
 
 
 # A partial index cannot be expressed in Meta.indexes above.
