@@ -125,8 +125,9 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         conditions = fields.pop(Candidature, [])
         candidat_side = fields.pop(Candidat, [])
         if CompteCandidat in fields:
-            candidat_side.append(Candidat.compte.in_(CompteCandidat.select(CompteCandidat.id).where(
-                reduce(operator.or_, fields.pop(CompteCandidat)))))
+            candidat_side.append(Candidat.compte.in_(
+                CompteCandidat.select(CompteCandidat.id)
+                .where(reduce(operator.or_, fields.pop(CompteCandidat)))))
         if candidat_side:
             conditions.append(Candidature.candidat.in_(
                 Candidat.select(Candidat.id).where(reduce(operator.or_, candidat_side))))
@@ -138,9 +139,9 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         return reduce(operator.or_, conditions)
 
     def _count_query(self, search, filters):
-        """The scoped candidatures joined only to the tables that the filters or the
-        scope read (the search reads its own, _search_condition) (every join is on a required foreign key: the
-        same rows as get_query's)."""
+        """The scoped candidatures, joined only to the tables the filters or the scope
+        read (the search reads its own, _search_condition): every join is on a
+        required foreign key, so these are get_query's rows."""
         scope = current_scope()
         needed = set()
         for index, _name, _value in filters or () if self._filters else ():
@@ -177,7 +178,8 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
 
         Flask-Admin's own get_list, made to cost the same at 100,000 candidatures as
         at 1,000 (issue 11 §5, tools/bench_console): the count joins only the tables
-        the search and the filters name, not the four of the rows; the order ends
+        the filters and the scope read, not the four of the rows; the search matches
+        each table in a sub-select (_search_condition); the order ends
         with the id, so that it is total and an index walks it (0007); a page past
         the middle is read from the other end (the last page as cheap as the first)."""
         query = self._narrowed(self.get_query(), search, filters)
@@ -208,11 +210,10 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
         rows = list(query.execute())
         if from_end:
             rows.reverse()
-        if isinstance(rows, list):
-            ids = [row.id for row in rows]
-            g.last_avis = workflow.last_avis_by_candidature(ids)
-            g.tags = commission.tags_of(ids)
-            g.list_now = clock.now()
+        ids = [row.id for row in rows]
+        g.last_avis = workflow.last_avis_by_candidature(ids)
+        g.tags = commission.tags_of(ids)
+        g.list_now = clock.now()
         return count, rows
 
     def _get_filter_groups(self):
