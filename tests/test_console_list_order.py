@@ -67,3 +67,16 @@ def test_the_search_matches_the_nom_the_numero_and_the_formation(client, rows):
     assert set(listed(client, "search=F11")) == in_formation
     both = in_formation & with_nom
     assert both and set(listed(client, "search=F11 nom4")) == both
+
+
+def test_a_membre_searches_within_their_commission(client, rows):
+    # a narrow scope: the search is matched on the scope's joined rows
+    console_login(client, role="commission", scope="COM11")
+    seen = {i for i, c in rows.items() if c.formation.code == "F11"}
+    with_nom = {i for i, c in rows.items() if c.candidat.nom_patronymique == "NOM4"}
+    assert set(listed(client, "")) == seen
+    assert seen & with_nom and set(listed(client, "search=nom4")) == seen & with_nom
+    numero = rows[min(seen)].candidat.compte.numero_dossier
+    assert listed(client, f"search={numero}") == [min(seen)]
+    outside = rows[min(set(rows) - seen)].candidat.compte.numero_dossier
+    assert listed(client, f"search={outside}") == []
