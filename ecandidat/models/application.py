@@ -45,12 +45,20 @@ class Candidature(BaseModel):
     class Meta:
         indexes = ((("candidat", "formation", "statut"), False),
                    # the commission lists: a formation's live candidatures in a statut
-                   (("formation", "date_annulation", "statut"), False))
+                   (("formation", "date_annulation", "statut"), False),
+                   # the console list's default order, walked by SQLite (0007)
+                   (("date_annulation", "date_transmission", "id"), False))
 
 
 # A partial index cannot be expressed in Meta.indexes above.
 Candidature.add_index(
     Candidature.index(Candidature.candidat, Candidature.formation, unique=True,
+                      where=SQL("date_annulation IS NULL"))
+    .safe(True))
+# The console list's default order, the live candidatures walked page by page by
+# PostgreSQL (0007; it does not walk the index above for an IS NULL, SQLite does).
+Candidature.add_index(
+    Candidature.index(Candidature.date_transmission, Candidature.id,
                       where=SQL("date_annulation IS NULL"))
     .safe(True))
 

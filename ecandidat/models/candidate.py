@@ -15,9 +15,10 @@ class Candidat(BaseModel):
     compte = ForeignKeyField(CompteCandidat, unique=True, backref="candidats",
                              on_delete="CASCADE")
     civilite = CharField(max_length=3, null=True)  # codes.CIVILITE
-    nom_patronymique = CharField(max_length=30)
+    # indexed: the console list's orders by nom, by prénom (migration 0007)
+    nom_patronymique = CharField(max_length=30, index=True)
     nom_usuel = CharField(max_length=30, null=True)
-    prenom = CharField(max_length=20)
+    prenom = CharField(max_length=20, index=True)
     autre_prenom = CharField(max_length=20, null=True)
     date_naissance = DateField(null=True)
     pays_naissance = ForeignKeyField(Pays, null=True)
