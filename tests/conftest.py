@@ -166,6 +166,24 @@ def smtp_server(app):
     controller.stop()
 
 
+def reachable_redis(url, what):
+    """A client of the Redis at `url` once it answers; else the test is skipped with a
+    notice naming `what`, or failed where CI started Redis (REQUIRE_REDIS=1)."""
+    try:
+        import redis
+    except ImportError:
+        pytest.fail("le paquet redis manque (requirements.txt) : RATELIMIT_STORAGE_URI=redis://… "
+                    "ne peut pas fonctionner")
+    client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if os.environ.get("REQUIRE_REDIS"):  # CI (.ci/run) starts Redis: it must run there
+            pytest.fail(f"Redis est requis (REQUIRE_REDIS=1) et injoignable : {error}")
+        pytest.skip(f"Redis injoignable sur {url} ({error}) : {what} ignoré")
+    return client
+
+
 def outbox(code=None):
     """Mails stored in the outbox, oldest first (optionally of one template code)."""
     from ecandidat.models import OutboxMail

@@ -5,7 +5,6 @@ request, in every process, Redis or memory) and its ETag/Last-Modified with 304.
 import contextlib
 import datetime
 import logging
-import os
 import re
 import unicodedata
 import uuid
@@ -17,7 +16,7 @@ from flask import url_for
 from playhouse.schema_diff import diff_models
 
 from app import create_app
-from conftest import IsolatedClient, is_postgres, sign_in
+from conftest import IsolatedClient, is_postgres, reachable_redis, sign_in
 from ecandidat import cache as offer_cache, clock, db, offer
 from ecandidat.demo import create_demo
 from ecandidat.models import (Campagne, Candidat, Candidature, Centre, Commission, Formation,
@@ -786,15 +785,7 @@ def server(app, **more):
 
 @pytest.fixture
 def redis_prefix():
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail(f"Redis est requis (REQUIRE_REDIS=1) et injoignable : {error}")
-        pytest.skip(f"Redis injoignable sur 127.0.0.1:6379 ({error}) : test du cache partagé "
-                    "ignoré")
+    client = reachable_redis(REDIS_URL, "test du cache partagé")
     prefix = f"ecandidat-test-{uuid.uuid4().hex}:"
     yield prefix, client
     for key in client.scan_iter(match=f"{prefix}*"):

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from app import create_app
+from conftest import reachable_redis
 from ecandidat import security
 from views.limits import LOGIN_PER_ACCOUNT, MAIL_REQUESTS, limiter
 
@@ -156,19 +157,7 @@ REDIS_URL = "redis://127.0.0.1:6379"
 
 @pytest.fixture
 def redis_storage():
-    try:
-        import redis
-    except ImportError:
-        pytest.fail("le paquet redis manque (requirements.txt) : RATELIMIT_STORAGE_URI=redis://… "
-                    "ne peut pas fonctionner")
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if os.environ.get("REQUIRE_REDIS"):  # CI (.ci/run) starts Redis: it must run there
-            pytest.fail(f"Redis est requis (REQUIRE_REDIS=1) et injoignable : {error}")
-        pytest.skip(f"Redis injoignable sur 127.0.0.1:6379 ({error}) : test du stockage "
-                    "partagé ignoré")
+    client = reachable_redis(REDIS_URL, "test du stockage partagé")
     prefix = f"ecandidat-test-{uuid.uuid4().hex}"
     yield prefix
     for key in client.scan_iter(match=f"*{prefix}*"):

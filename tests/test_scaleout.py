@@ -26,7 +26,7 @@ import uuid
 import pytest
 from PIL import Image
 
-from conftest import free_port, link_in, outbox
+from conftest import free_port, link_in, outbox, reachable_redis
 from ecandidat.config import ENV_NAMES
 from ecandidat.models import Candidature, PieceCandidat
 from ecandidat.users import create_user
@@ -130,19 +130,7 @@ class RedisCounts:
 @pytest.fixture(scope="module")
 def redis_counts():
     """The shared Redis, its keys of this run removed afterwards."""
-    try:
-        import redis
-    except ImportError:
-        pytest.fail("le paquet redis manque (requirements.txt) : RATELIMIT_STORAGE_URI=redis://… "
-                    "ne peut pas fonctionner")
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if os.environ.get("REQUIRE_REDIS"):  # CI (.ci/run) starts Redis: it must run there
-            pytest.fail(f"Redis est requis (REQUIRE_REDIS=1) et injoignable : {error}")
-        pytest.skip(f"Redis injoignable sur 127.0.0.1:6379 ({error}) : test de deux serveurs "
-                    "ignoré")
+    client = reachable_redis(REDIS_URL, "test de deux serveurs")
     counts = RedisCounts(client)
     yield counts
     counts.reset()
