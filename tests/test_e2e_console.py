@@ -140,3 +140,34 @@ def test_console_pages_have_enough_contrast(app, console, path):
 def test_login_page_has_enough_contrast(app, page):
     page.goto("/admin/login")
     assert contrast_problems(page) == []
+
+
+def test_download_the_dossiers_of_a_selection(app, console, make_compte):
+    """Télécharger les dossiers, with CSRF on: a ZIP holding the stored dossier of the
+    transmitted candidature (built by the dossiers job, served from its file)."""
+    import io
+    import zipfile
+
+    from ecandidat import jobs, storage, workflow
+    from factories import complete_candidat, pieces, question
+    from test_workflow import me, ready_candidature
+
+    formation = open_formation()
+    compte, _ = make_compte()
+    candidat = complete_candidat(compte)
+    candidature = ready_candidature(candidat, formation, pieces(formation), question(formation))
+    workflow.transmettre(me(candidat), candidature)
+    assert not jobs.run_job("dossiers").failed
+    stored = Candidature.get_by_id(candidature.id).dossier_pdf
+    assert stored
+
+    console.goto("/admin/candidature/")
+    console.locator("tr", has_text=compte.numero_dossier).locator(
+        "input.action-checkbox").check()
+    console.get_by_role("button", name="Avec la sélection").click()
+    with console.expect_download() as download_info:
+        console.locator("[data-action=dossiers]").click()
+    archive = zipfile.ZipFile(io.BytesIO(pathlib.Path(download_info.value.path()).read_bytes()))
+    [name] = archive.namelist()
+    assert name == f"dossier-{compte.numero_dossier}-{formation.code}.pdf"
+    assert archive.read(name) == pathlib.Path(storage.stored_path(stored)).read_bytes()
