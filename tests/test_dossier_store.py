@@ -20,7 +20,8 @@ from ecandidat.db import database
 from ecandidat.models import Avis, Campagne, Candidature, Formation, PieceCandidat, Tag, User
 from ecandidat.users import create_user
 from ecandidat.workflow import commission
-from factories import PDF_BYTES, complete_candidat, open_formation, pieces, question
+from factories import PDF_BYTES, complete_candidat
+from test_candidatures import offer  # noqa: F401 — a fixture
 from test_console import console_login, flashes
 from test_console_exports import download, numero, world  # noqa: F401 — a fixture
 from test_races import race
@@ -39,12 +40,6 @@ def renders(monkeypatch):
         return real(candidature)
     monkeypatch.setattr(pdf, "dossier_pdf", counting)
     return calls
-
-
-@pytest.fixture
-def offer(app):
-    formation = open_formation()
-    return formation, pieces(formation), question(formation)
 
 
 @pytest.fixture
