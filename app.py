@@ -48,6 +48,8 @@ def create_app(test_config=None):
     # WeasyPrint logs every rendering step at INFO: keep its warnings only.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
+    from views.microcache import MicroCache
+    app.wsgi_app = MicroCache(app.wsgi_app)  # inside ProxyFix: it keys on the fixed scheme
     trust_proxies(app)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

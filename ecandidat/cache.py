@@ -6,6 +6,7 @@ Nothing relies on the cache for correctness: a key names exactly the state its v
 was computed from (ecandidat.offer), so an entry is never wrong, only unused. And a
 cache that fails (Redis down or slow) is a cache that misses: the failure is logged
 and the caller computes the value, the page is served all the same."""
+import functools
 import hashlib
 import logging
 
@@ -41,7 +42,11 @@ def init_app(app):
 def namespace():
     """A key prefix proper to the database: two instances (a test and a production
     database) sharing one Redis never read each other's entries."""
-    url = current_app.config["DATABASE_URL"]
+    return _namespace_of(current_app.config["DATABASE_URL"])
+
+
+@functools.lru_cache(maxsize=8)
+def _namespace_of(url):
     return hashlib.blake2b(url.encode(), digest_size=6).hexdigest()
 
 

@@ -12,13 +12,14 @@ ENV_NAMES = (
     "DOWNLOAD_MULTIPLE_NB_MAX", "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS",
     "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
     "RATELIMIT_KEY_PREFIX", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
-    "CACHE_REDIS_URL", "DOSSIER_RENDER_SLOTS", "DOSSIER_RENDER_WAIT",
+    "CACHE_REDIS_URL", "DOSSIER_RENDER_SLOTS", "DOSSIER_RENDER_WAIT", "OFFER_STAMP_MAX_AGE",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
             "SVA_ALERT_DAYS", "RELANCE_FAVORABLE_DAYS", "RELANCE_TRANSMISSION_DAYS",
             "ARCHIVE_RETENTION_DAYS", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
             "DOSSIER_RENDER_SLOTS", "DOSSIER_RENDER_WAIT")
+FLOATS = ("OFFER_STAMP_MAX_AGE",)
 LC_RANG_AFFICHAGE_VALUES = ("aucun", "saisi", "reel")
 # Environment name → configuration key, where they differ.
 ENV_ALIASES = {"TZ": "TIMEZONE"}
@@ -67,6 +68,9 @@ def load_config(instance_path, root_path, environ=None):
         "RATELIMIT_KEY_PREFIX": "",
         # None: each process caches the offer in its own memory; redis://… shares it.
         "CACHE_REDIS_URL": None,
+        # Seconds a process goes on serving the offer page it has before asking the
+        # database whether the offer changed (0: at every request).
+        "OFFER_STAMP_MAX_AGE": 1.0,
         # Reverse proxies in front of the app that append to X-Forwarded-For: 0 trusts
         # no header (the peer address is the client), 1 behind one nginx, and so on.
         "PROXY_COUNT": 0,
@@ -104,6 +108,8 @@ def load_config(instance_path, root_path, environ=None):
             config[key] = environ[name]
     for name in INTEGERS:
         config[name] = int(config[name])
+    for name in FLOATS:
+        config[name] = float(config[name])
     config["MAIL_USE_TLS"] = _as_bool(config["MAIL_USE_TLS"])
     if config["LC_RANG_AFFICHAGE"] not in LC_RANG_AFFICHAGE_VALUES:
         # A typo would silently hide every rank from the candidates: refuse to start.

@@ -8,8 +8,10 @@ import random
 import threading
 import time
 
-from peewee import DatabaseProxy, DateTimeField, Model, OperationalError, SqliteDatabase
+from peewee import (DatabaseProxy, DateTimeField, Model, OperationalError, SqliteDatabase,
+                    Value)
 from playhouse.db_url import connect as connect_url
+from playhouse.pool import PooledSqliteDatabase
 from playhouse.migrations import Runner
 
 database = DatabaseProxy()
@@ -55,6 +57,58 @@ class BaseModel(Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+
+class _Parameter:
+    """Where an argument of a prepared query goes in its parameter list."""
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+class PreparedSelect:
+    """A SELECT run on every request (the signed-in account, its Candidat), whose SQL
+    is built once per database instead of at each execution.
+
+    peewee turns the query's tree into SQL every time it runs it: for a model with
+    thirty columns that is ~0.2 ms, more than SQLite takes to answer, and a signed-in
+    page runs three or four such queries. `build(*parameters)` returns the query with
+    each parameter in place of a value; the SQL and the query (which knows how to
+    turn rows into model instances) are kept, and a call binds the new arguments.
+    Arguments go to the driver as they are (no field conversion): give ints and
+    strings, as the column stores them."""
+
+    def __init__(self, build):
+        self.build = build
+        self.arity = build.__code__.co_argcount
+        self.prepared = {}  # database object → (query, sql, parameter list)
+        self.lock = threading.Lock()
+
+    def _prepare(self, target):
+        entry = self.prepared.get(target)
+        if entry is None:
+            query = self.build(*(Value(_Parameter(index), converter=False)
+                                 for index in range(self.arity)))
+            sql, params = target.get_sql_context().sql(query).query()
+            with self.lock:
+                entry = self.prepared.setdefault(target, (query, sql, params))
+        return entry
+
+    def rows(self, *arguments):
+        """The cursor wrapper of peewee's own query (model instances, dicts or tuples,
+        whatever the built query asked for), for these arguments."""
+        target = database.obj
+        query, sql, params = self._prepare(target)
+        bound = [arguments[param.index] if isinstance(param, _Parameter) else param
+                 for param in params]
+        return query._get_cursor_wrapper(target.execute_sql(sql, bound))
+
+    def first(self, *arguments):
+        """The first row, or None (build the query with `.limit(1)`)."""
+        for row in self.rows(*arguments):
+            return row
+        return None
 
 
 def write_transaction():
@@ -104,30 +158,38 @@ def make_database(url, pool_size=DEFAULT_POOL_SIZE, max_age=DEFAULT_POOL_MAX_AGE
     seconds is closed instead of reused, so a backend's memory or a failover to another
     server is not kept for ever. Each thread has its own connection. `pool_size` 0: a
     new connection every time.
-    SQLite stays unpooled: opening the file costs ~0.5 ms (tools/bench_requests.py),
-    and a pool would hand a connection made in one thread to another, which sqlite3
-    refuses unless its same-thread check is turned off for the whole application."""
+    SQLite: pooled as well. A new connection costs little to open but its first
+    statement reads and parses the whole schema (tables, indexes, triggers): ~3 ms,
+    most of a signed-in page (tools/bench_requests.py). The pool gives each thread a
+    connection of its own (never one connection to two threads at once, which is
+    what sqlite3's same-thread check guards against) and rolls back whatever a
+    request left open. `pool_size` 0: a new connection every time."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1]
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         # WAL lets the web process read while a CLI job writes; foreign keys
         # are off by default in SQLite.
-        return SqliteDatabase(path, pragmas={
-            "journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000,
-        })
+        pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+        if pool_size > 0 and path != ":memory:":
+            return _pool(url, pool_size, max_age, lambda: PooledSqliteDatabase(
+                path, pragmas=pragmas, max_connections=pool_size, stale_timeout=max_age,
+                timeout=POOL_WAIT_SECONDS, check_same_thread=False))
+        return SqliteDatabase(path, pragmas=pragmas)
     scheme, rest = url.split("://", 1)
     if scheme in POSTGRES_SCHEMES and pool_size > 0:
-        return _pool(f"{scheme}+pool://{rest}", pool_size, max_age)
+        pooled = f"{scheme}+pool://{rest}"
+        return _pool(pooled, pool_size, max_age, lambda: connect_url(
+            pooled, max_connections=pool_size, stale_timeout=max_age,
+            timeout=POOL_WAIT_SECONDS))
     return connect_url(url)
 
 
-def _pool(url, size, max_age):
+def _pool(url, size, max_age, make):
     with _pools_lock:
         key = (url, size, max_age)
         if key not in _pools:
-            pool = connect_url(url, max_connections=size, stale_timeout=max_age,
-                               timeout=POOL_WAIT_SECONDS)
+            pool = make()
             # Say goodbye to the server at exit (a CLI command, a worker stopping)
             # instead of letting it log connections reset by peer.
             atexit.register(pool.close_idle)

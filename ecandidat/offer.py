@@ -2,7 +2,7 @@
 cached, and never stale, whatever the number of processes.
 
 Invalidation, decided once for every process: by key, never by deletion.
-- `current_stamp()` reads `offer_stamp` (one row, one small query per request): a
+- `current_stamp()` reads `offer_stamp` (one row, one small query): a
   version and a time that the database itself moves, in the writing transaction, on
   every INSERT, UPDATE, DELETE (and TRUNCATE on PostgreSQL) of formation, commission,
   centre, type_diplome and campagne (triggers of migrations/0006_offer_version.py).
@@ -29,6 +29,7 @@ Invalidation, decided once for every process: by key, never by deletion.
   stored under a stamp are exactly those of that stamp.
 """
 import unicodedata
+from time import monotonic
 from collections import namedtuple
 
 from peewee import PostgresqlDatabase
@@ -82,6 +83,27 @@ def current_stamp():
     row = (OfferStamp.select(OfferStamp.version, OfferStamp.changed_at)
            .where(OfferStamp.id == 1).tuples().first())
     return Stamp(*row) if row else NO_STAMP
+
+
+# Per database URL: (monotonic time of the read, stamp) of this process's last read.
+_last_read = {}
+
+
+def recent_stamp(database_url, max_age):
+    """The stamp as read at most `max_age` seconds ago by this process.
+
+    The public offer page asks on every request; at a deadline peak most of them are
+    anonymous visitors whose whole page is cached, and reading the stamp (and, first,
+    connecting) would then be most of their cost. So a change reaches each process
+    within `max_age` seconds (OFFER_STAMP_MAX_AGE, 1 s by default; 0: every request
+    reads it), instead of at its next request."""
+    if max_age <= 0:
+        return current_stamp()
+    now = monotonic()
+    read = _last_read.get(database_url)
+    if read is None or now - read[0] >= max_age:
+        read = _last_read[database_url] = (now, current_stamp())
+    return read[1]
 
 
 def _sort_key(row, type_ordre):

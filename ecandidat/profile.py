@@ -16,7 +16,7 @@ from peewee import JOIN, fn
 
 from ecandidat import clock, dossiers
 from ecandidat.codes import CIVILITE, CURSUS_OBTENU
-from ecandidat.db import database
+from ecandidat.db import PreparedSelect, database
 from ecandidat.models import (Adresse, BacMention, BacSerie, BacSpecialite, Candidat,
                               CandidatBac, CandidatBacSpecialite, Candidature, Commune,
                               CommuneCodePostal, CursusExterne, CursusInterne, CursusType,
@@ -174,18 +174,23 @@ def _count(model):
     return model.select(fn.COUNT(model.id)).where(model.candidat == Candidat.id)
 
 
+# Mon compte reads it on every display: prepared once (ecandidat.db.PreparedSelect).
+COMPLETENESS = PreparedSelect(lambda candidat_id: (
+    Candidat
+    .select(Adresse.adresse1.alias("adresse1"), Adresse.commune.alias("commune"),
+            Adresse.ville_etrangere.alias("ville"), CandidatBac.serie.alias("serie"),
+            _count(CursusInterne).alias("cursus_interne"),
+            _count(CursusExterne).alias("cursus_externe"),
+            _count(Stage).alias("stages"), _count(ExperiencePro).alias("experiences"))
+    .join_from(Candidat, Adresse, JOIN.LEFT_OUTER)
+    .join_from(Candidat, CandidatBac, JOIN.LEFT_OUTER)
+    .where(Candidat.id == candidat_id)
+    .limit(1).dicts()))
+
+
 def completeness(candidat):
     """The Completeness of ``candidat``'s file, read in one query."""
-    row = (Candidat
-           .select(Adresse.adresse1.alias("adresse1"), Adresse.commune.alias("commune"),
-                   Adresse.ville_etrangere.alias("ville"), CandidatBac.serie.alias("serie"),
-                   _count(CursusInterne).alias("cursus_interne"),
-                   _count(CursusExterne).alias("cursus_externe"),
-                   _count(Stage).alias("stages"), _count(ExperiencePro).alias("experiences"))
-           .join_from(Candidat, Adresse, JOIN.LEFT_OUTER)
-           .join_from(Candidat, CandidatBac, JOIN.LEFT_OUTER)
-           .where(Candidat.id == candidat.id)
-           .dicts().get())
+    row = COMPLETENESS.first(candidat.id)
     return Completeness(
         infos_perso=_infos_perso_complete(candidat),
         adresse=bool(row["adresse1"] and (row["commune"] or row["ville"])),

@@ -5,6 +5,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ecandidat.db import PreparedSelect
 from ecandidat.models import CompteCandidat, User
 
 _hasher = PasswordHasher()
@@ -42,13 +43,22 @@ def generate_password(length=16):
     return secrets.token_urlsafe(length)[:length]
 
 
+def _by_session_token(model):
+    return PreparedSelect(lambda token: model.select().where(model.session_token == token)
+                          .limit(1))
+
+
+# Every signed-in request runs one of these: prepared once (ecandidat.db.PreparedSelect).
+ACCOUNT_BY_SESSION_TOKEN = {"c": _by_session_token(CompteCandidat), "u": _by_session_token(User)}
+
+
 def load_user(session_id):
     """Flask-Login loader: "c:<token>" is a candidate, "u:<token>" a console user."""
     prefix, _, token = (session_id or "").partition(":")
-    model = {"c": CompteCandidat, "u": User}.get(prefix)
-    if model is None or not token:
+    query = ACCOUNT_BY_SESSION_TOKEN.get(prefix)
+    if query is None or not token:
         return None
-    account = model.get_or_none(model.session_token == token)
+    account = query.first(token)
     # A console user deactivated (or a candidate invalidated) is signed out at once.
     if account is None or not account.is_active:
         return None

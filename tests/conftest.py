@@ -71,6 +71,8 @@ def app(database_url, tmp_path):
         "MAIL_SERVER": None,
         "BASE_URL": "http://localhost",
         "RATELIMIT_ENABLED": False,
+        # Tests look at a change at the very next request: no stamp memo, no micro-cache.
+        "OFFER_STAMP_MAX_AGE": 0,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -4,6 +4,7 @@ offer cached under its stamp (any write to the offer's tables shows at the next
 request, in every process, Redis or memory) and its ETag/Last-Modified with 304."""
 import contextlib
 import datetime
+import gzip
 import logging
 import re
 import unicodedata
@@ -22,6 +23,7 @@ from ecandidat.demo import create_demo
 from ecandidat.models import (Campagne, Candidat, Candidature, Centre, Commission, Formation,
                               PieceJustificative, TypeDiplome)
 from ecandidat.models.catalog import OfferStamp
+from views import microcache
 
 OFFRE = "/offre-de-formation/"
 APPLY_ENDPOINT = "candidatures.candidater"
@@ -772,7 +774,7 @@ REDIS_URL = "redis://127.0.0.1:6379"
 
 def app_config(app, **more):
     keys = ("TESTING", "DATABASE_URL", "SECRET_KEY", "UPLOAD_FOLDER", "WTF_CSRF_ENABLED",
-            "MAIL_SERVER", "BASE_URL", "RATELIMIT_ENABLED")
+            "MAIL_SERVER", "BASE_URL", "RATELIMIT_ENABLED", "OFFER_STAMP_MAX_AGE")
     return dict({key: app.config[key] for key in keys}, **more)
 
 
@@ -799,7 +801,8 @@ def test_two_servers_share_the_offer_through_redis(app, demo, redis_prefix):
                      for _ in range(2))
     built = first.test_client().get(OFFRE)
     assert built.status_code == 200
-    assert len(list(redis.scan_iter(match=f"{prefix}*"))) == 2  # the rows and the tree
+    # the rows, the tree, the anonymous page
+    assert len(list(redis.scan_iter(match=f"{prefix}*"))) == 3
     with counting_queries() as counter:
         shared = second.test_client().get(OFFRE)
     assert counter.count == 1  # the stamp: the rest came from Redis
@@ -816,3 +819,103 @@ def test_a_cache_that_fails_only_costs_time(app, demo, caplog):
     assert response.status_code == 200
     assert "M1 Psychologie" in titles(parse(response))
     assert "Cache indisponible" in caplog.text
+
+
+# --- Anonymous peak: stamp read once a second, whole page cached, micro-cache -----------------
+
+@pytest.fixture
+def peak_server(app, monkeypatch):
+    """An app server as in production: the stamp kept OFFER_STAMP_MAX_AGE seconds, with
+    a clock the test moves (both the stamp memo and the micro-cache read it)."""
+    now = [1000.0]
+    monkeypatch.setattr(offer, "monotonic", lambda: now[0])
+    monkeypatch.setattr(microcache, "monotonic", lambda: now[0])
+    monkeypatch.setattr(offer, "_last_read", {})
+    other = server(app, OFFER_STAMP_MAX_AGE=1.0)
+    other.advance = lambda seconds: now.__setitem__(0, now[0] + seconds)
+    return other
+
+
+def test_an_anonymous_peak_costs_no_query_and_a_change_shows_within_a_second(peak_server, demo):
+    client = peak_server.test_client()
+    first = client.get(OFFRE)
+    assert "UFR Médecine-Pharmacie" in offer_tree(parse(first))[0]
+    Centre.update(libelle="UFR Santé").where(Centre.code == "MEDPHA").execute()
+    with counting_queries() as counter:
+        again = client.get(OFFRE)
+    assert counter.count == 0  # neither the stamp nor the page: the micro-cache answered
+    assert again.get_data() == first.get_data()
+    peak_server.advance(1.0)
+    with counting_queries() as counter:
+        changed = client.get(OFFRE)
+    assert counter.count >= 1
+    assert "UFR Santé" in offer_tree(parse(changed))[0]
+    assert changed.headers["ETag"] != first.headers["ETag"]
+
+
+def test_the_micro_cache_keeps_languages_and_encodings_apart(peak_server, demo):
+    client = peak_server.test_client()
+    plain = client.get(OFFRE, headers={"Accept-Language": "fr"})
+    assert "Content-Encoding" not in plain.headers
+    zipped = client.get(OFFRE, headers={"Accept-Language": "fr",
+                                        "Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert len(zipped.get_data()) < len(plain.get_data()) / 4
+    assert gzip.decompress(zipped.get_data()) == plain.get_data()
+    assert client.get(OFFRE, headers={"Accept-Language": "fr"}).get_data() == plain.get_data()
+    for name in ("Content-Security-Policy", "X-Frame-Options", "ETag", "Last-Modified"):
+        assert zipped.headers[name] == plain.headers[name], name
+
+
+def test_the_micro_cache_leaves_visitors_with_a_cookie_to_flask(peak_server, app, make_compte,
+                                                                 demo):
+    anonymous = peak_server.test_client().get(OFFRE)
+    compte, _ = make_compte()
+    candidate = peak_server.test_client()
+    sign_in(candidate, compte)
+    mine = candidate.get(OFFRE)
+    assert "private" in mine.headers["Cache-Control"]
+    assert mine.get_data() != anonymous.get_data()  # their own menu, not the visitors' page
+    assert "Déconnexion" in mine.get_data(as_text=True)
+    assert "Déconnexion" not in anonymous.get_data(as_text=True)
+
+
+def test_a_revalidation_still_gets_a_304_past_the_micro_cache(peak_server, demo):
+    client = peak_server.test_client()
+    first = client.get(OFFRE)
+    revalidated = client.get(OFFRE, headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    assert revalidated.get_data() == b""
+
+
+def test_the_micro_cache_replays_only_what_a_view_allowed(app):
+    """Unit: a response is replayed only when the view allowed it, had status 200 and
+    set no cookie, and only to a cookieless GET without conditions."""
+    calls = []
+
+    def wsgi(environ, start_response):
+        calls.append(environ["PATH_INFO"])
+        path = environ["PATH_INFO"]
+        headers = [("Content-Type", "text/plain"), ("Vary", "Accept-Language")]
+        if path != "/private":
+            environ[microcache.ENVIRON_KEY] = 5
+        if path == "/cookie":
+            headers.append(("Set-Cookie", "session=x"))
+        start_response("404 NOT FOUND" if path == "/missing" else "200 OK", headers)
+        return [f"{path} {len(calls)}".encode()]
+
+    cached = microcache.MicroCache(wsgi)
+
+    def get(path, **headers):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "wsgi.url_scheme": "http",
+                   "HTTP_HOST": "x"}
+        environ.update({"HTTP_" + name.upper(): value for name, value in headers.items()})
+        return b"".join(cached(environ, lambda status, headers, exc_info=None: None))
+
+    assert get("/offre") == get("/offre") == b"/offre 1"
+    assert get("/offre", accept_language="en") == b"/offre 2"  # Vary honoured
+    assert get("/offre", cookie="session=y") == b"/offre 3"  # a cookie goes to the app
+    assert get("/offre", if_none_match='W/"x"') == b"/offre 4"
+    for path in ("/private", "/cookie", "/missing"):
+        assert get(path) != get(path), path  # never replayed

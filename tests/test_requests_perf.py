@@ -14,7 +14,7 @@ import pytest
 from app import create_app
 from conftest import is_postgres, sign_in
 from ecandidat import clock, db, workflow
-from ecandidat.models import Avis, Candidature
+from ecandidat.models import Avis, Candidat, Candidature, CompteCandidat, Formation
 from factories import complete_candidat, open_formation, pieces, question
 from test_catalog import counting_queries
 from test_console import console_login
@@ -43,16 +43,17 @@ def connects(app, monkeypatch):
 
 @pytest.fixture
 def driver_connects(app, monkeypatch):
-    """Counts the connections really opened to PostgreSQL (a pool's checkout of an
-    idle connection does not get this far)."""
+    """Counts the connections really opened (a pool's checkout of an idle connection
+    does not get this far)."""
     calls = []
-    original = peewee.PostgresqlDatabase._connect
+    driver = peewee.PostgresqlDatabase if is_postgres() else peewee.SqliteDatabase
+    original = driver._connect
 
     def counting(database):
         calls.append(1)
         return original(database)
 
-    monkeypatch.setattr(peewee.PostgresqlDatabase, "_connect", counting)
+    monkeypatch.setattr(driver, "_connect", counting)
     return calls
 
 
@@ -175,17 +176,16 @@ def test_in_debug_mode_an_edited_file_gets_a_new_url_at_once(app, client, own_st
     assert after["/static/css/ecandidat.css"] != before["/static/css/ecandidat.css"]
 
 
-# --- The PostgreSQL pool ---------------------------------------------------------------------
-
-postgres_only = pytest.mark.skipif(not is_postgres(),
-                                   reason="SQLite opens a file, unpooled (ecandidat/db.py)")
-
+# --- The connection pool (PostgreSQL and SQLite) ---------------------------------------------
 
 def backend_pid():
-    return db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    """Which connection this thread holds: the server process on PostgreSQL, the
+    connection object itself on SQLite (pooled ones stay alive, so ids do not repeat)."""
+    if is_postgres():
+        return db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    return id(db.database.connection())
 
 
-@postgres_only
 def test_requests_reuse_one_pooled_connection(candidate_client, driver_connects):
     pid = backend_pid()
     db.database.close()  # back to the pool
@@ -196,7 +196,6 @@ def test_requests_reuse_one_pooled_connection(candidate_client, driver_connects)
     assert backend_pid() == pid
 
 
-@postgres_only
 def test_without_a_pool_each_request_connects(app, database_url, make_compte, driver_connects):
     compte, _ = make_compte()
     unpooled = create_app(dict(app.config, DATABASE_URL=database_url, DB_POOL_SIZE=0))
@@ -207,7 +206,6 @@ def test_without_a_pool_each_request_connects(app, database_url, make_compte, dr
     assert len(driver_connects) == 3
 
 
-@postgres_only
 def test_each_thread_has_its_own_pooled_connection(app, driver_connects):
     db.database.close()
     idle = len(db.database.obj._connections)
@@ -265,3 +263,40 @@ def test_the_candidates_pages_run_as_many_queries_for_1_as_for_20_candidatures(
     if url == "/candidatures/":
         assert html.count("/candidatures/") >= 20 and "À confirmer" in html
     assert twenty.count == one.count
+
+
+# --- Prepared queries -------------------------------------------------------------------------
+
+def test_a_prepared_select_builds_its_sql_once_and_binds_each_call(app, make_compte):
+    first, _ = make_compte()
+    second, _ = make_compte(email="dominique.durand@example.org")
+    builds = []
+
+    def build(token):
+        builds.append(token)
+        return CompteCandidat.select().where(CompteCandidat.session_token == token).limit(1)
+
+    query = db.PreparedSelect(build)
+    for _ in range(2):
+        found = query.first(first.session_token)
+        assert isinstance(found, CompteCandidat) and found.id == first.id
+        assert found.email == first.email and not found.is_dirty()
+        assert query.first(second.session_token).id == second.id
+    assert query.first("no such token") is None
+    assert query.first("' OR 1=1 --") is None  # a bound parameter, never SQL
+    assert len(builds) == 1
+
+
+def test_the_prepared_candidate_pages_show_what_the_database_holds(candidate_client):
+    """Mon compte and Candidatures read through prepared queries: a change made
+    between two displays shows at the second (nothing of a row is kept)."""
+    candidat = complete_candidat(candidate_client.compte)
+    formation = open_formation()
+    workflow.candidater(workflow.Actor.candidat(candidat), candidat, formation)
+    assert formation.libelle in candidate_client.get("/candidatures/").get_data(as_text=True)
+    Formation.update(libelle="Master renommé").where(Formation.id == formation.id).execute()
+    assert "Master renommé" in candidate_client.get("/candidatures/").get_data(as_text=True)
+    CompteCandidat.update(numero_dossier="ZZ99ZZ99").where(
+        CompteCandidat.id == candidate_client.compte.id).execute()
+    assert "ZZ99ZZ99" in candidate_client.get("/mon-compte/").get_data(as_text=True)
+

@@ -50,10 +50,7 @@ def flash_refusal(error):
 @bp.route("/")
 @candidate_required
 def liste():
-    candidatures = list(workflow.live_candidatures(current_candidat())
-                        .select(Candidature, Formation).join(Formation)
-                        .order_by(Candidature.created_at.desc()))
-    decisions = workflow.published_avis_by_candidature(candidatures)
+    candidatures, decisions = workflow.candidatures_page(current_candidat())
     return render_template("candidatures/liste.html", candidatures=candidatures,
                            decisions=decisions, codes=codes,
                            date_retour=workflow.date_retour,

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 from flask_login import current_user
 
+from ecandidat.db import PreparedSelect
 from ecandidat.models import Candidat, CompteCandidat
 
 
@@ -44,10 +45,14 @@ def candidate_required(view):
     return wrapper
 
 
+CANDIDAT_OF_COMPTE = PreparedSelect(
+    lambda compte_id: Candidat.select().where(Candidat.compte == compte_id).limit(1))
+
+
 def current_candidat():
     """The Candidat of the signed-in account, created empty on first use."""
     compte = signed_in_compte()
-    candidat = Candidat.get_or_none(Candidat.compte == compte)
+    candidat = CANDIDAT_OF_COMPTE.first(compte.id)
     if candidat is None:
         candidat = Candidat.create(compte=compte, nom_patronymique=compte.nom,
                                    prenom=compte.prenom, langue=compte.langue)

@@ -19,7 +19,7 @@ from ecandidat.workflow.content import (declarer_non_concerne, deposer_piece, re
                                         supprimer_piece)
 from ecandidat.workflow import commission, decision
 from ecandidat.workflow.core import CANDIDAT, JOB, USER, Actor, WorkflowError
-from ecandidat.workflow.queries import (date_confirmation, date_retour,
+from ecandidat.workflow.queries import (candidatures_page, date_confirmation, date_retour,
                                         last_avis_by_candidature, live_candidatures,
                                         piece_rows, pieces_asked, published_avis,
                                         published_avis_by_candidature, question_rows)
@@ -30,7 +30,8 @@ from ecandidat.workflow.transitions import annuler, candidater, transmettre
 __all__ = [
     "BulkRefused", "CANDIDAT", "JOB", "USER", "Actor", "RULES", "commission", "decision", "Rule", "WorkflowError", "annuler",
     "candidater", "date_confirmation", "date_retour", "declarer_non_concerne", "deposer_piece",
-    "last_avis_by_candidature", "live_candidatures", "may", "piece_rows", "pieces_asked",
+    "candidatures_page", "last_avis_by_candidature", "live_candidatures", "may", "piece_rows",
+    "pieces_asked",
     "published_avis", "published_avis_by_candidature", "question_rows", "refusals",
     "refusals_by_action", "repondre", "supprimer_piece", "transmettre",
 ]

@@ -2,8 +2,9 @@
 import datetime
 
 from ecandidat import clock
-from ecandidat.models import (Avis, Candidature, PieceCandidat, PieceJustificative, Question,
-                              ReponseQuestion)
+from ecandidat.db import PreparedSelect
+from ecandidat.models import (Avis, Candidature, Formation, PieceCandidat, PieceJustificative,
+                              Question, ReponseQuestion)
 
 
 def _scope_filter(model, formation):
@@ -112,6 +113,27 @@ def published_avis_by_candidature(candidatures):
 
 def published_avis(candidature):
     return published_avis_by_candidature([candidature]).get(candidature.id)
+
+
+# The candidate's Candidatures list, on every display: prepared once
+# (ecandidat.db.PreparedSelect). Newest first, with their formation.
+LIVE_CANDIDATURES_WITH_FORMATION = PreparedSelect(lambda candidat_id: (
+    Candidature.select(Candidature, Formation).join(Formation)
+    .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null())
+    .order_by(Candidature.created_at.desc(), Candidature.id.desc())))
+PUBLISHED_AVIS_OF_CANDIDAT = PreparedSelect(lambda candidat_id: (
+    Avis.select(Avis).join(Candidature)
+    .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null(),
+           Avis.valide)
+    .order_by(Avis.id)))
+
+
+def candidatures_page(candidat):
+    """(the candidate's live candidatures with their formation, newest first,
+    {candidature id: its last published avis}) in two prepared queries."""
+    candidatures = list(LIVE_CANDIDATURES_WITH_FORMATION.rows(candidat.id))
+    latest = {avis.candidature_id: avis for avis in PUBLISHED_AVIS_OF_CANDIDAT.rows(candidat.id)}
+    return candidatures, latest
 
 
 def live_candidatures(candidat):
