@@ -1,4 +1,7 @@
 -- wrk: the session cookie (BENCH_COOKIE) on every request, and the summary as one JSON line.
+-- Every request asks what a browser asks for: its languages and a compressed body.
+wrk.headers["Accept-Language"] = "fr-FR,fr;q=0.9,en;q=0.8"
+wrk.headers["Accept-Encoding"] = "gzip, deflate, br"
 local cookie = os.getenv("BENCH_COOKIE")
 if cookie and cookie ~= "" then
   wrk.headers["Cookie"] = cookie

@@ -415,7 +415,8 @@ def report(r):
         f"{r['volume_s']:.0f} s — {r['counts']['candidatures']} candidatures in "
         f"{r['counts']['formations']} formations",
         f"- load: wrk, 2 threads, {CONNECTIONS} connections, {DURATION} s per page after a "
-        f"2 s warm-up; gunicorn 4 sync workers for the app and for a bare Flask hello", "",
+        f"2 s warm-up, each request with a browser's Accept-Language and Accept-Encoding "
+        f"(gzip); gunicorn 4 sync workers for the app and for a bare Flask hello", "",
         "## Pages against hello", "",
         "| page | req/s | % of hello | p50 | p95 | one request alone | non-2xx, timeouts "
         "| goal (issue 11) |",
