@@ -121,6 +121,12 @@ def sign_in_candidate(identity, now=None):
     if compte is not None:
         audit.record(_actor(compte), "connexion_sso", compte)
         return compte, "lien"
+    compte, how = _first_login(identity, now)
+    audit.record(_actor(compte), "connexion_sso", compte)
+    return compte, how
+
+
+def _first_login(identity, now):
     # A first login: the address is the account's, and the mail address of every
     # message to come, so the provider must have verified it.
     identity.require_verified_email()
@@ -146,7 +152,7 @@ def sign_in_candidate(identity, now=None):
 
 def _link(compte, identity):
     _refuse_if_linked_elsewhere(compte, identity)
-    fields = ("sso_issuer", "sso_subject", "valide", "password_hash")
+    fields = ("sso_issuer", "sso_subject", "valide")
     before = audit.snapshot(compte, fields)
     compte.sso_issuer, compte.sso_subject = identity.issuer, identity.subject
     if not compte.valide:

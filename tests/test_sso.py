@@ -4,6 +4,7 @@ real provider (npm's oidc-provider run by node, tests/oidc/): « Connexion pour 
 for console users, and their refusals."""
 import html
 import io
+import pathlib
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,7 @@ from ecandidat.security import check_password
 from ecandidat.users import create_user
 from factories import PDF_BYTES, complete_candidat, open_formation, pieces
 
+AXE = pathlib.Path(__file__).parent / "vendor" / "axe.min.js"
 STUDENT_BUTTON = "Connexion pour les étudiants actuels"
 CONSOLE_BUTTON = "Connexion avec l'identité de l'établissement"
 
@@ -95,7 +97,7 @@ def test_a_current_student_logs_in_lands_on_mon_compte_then_again_on_the_same_ac
     candidat = Candidat.get(Candidat.compte == compte)
     assert (candidat.ine, candidat.cle_ine) == ("1234567890", "A")
     assert [row.action for row in AuditLog.select().order_by(AuditLog.id)] == [
-        "creer_compte_sso"]
+        "creer_compte_sso", "connexion_sso"]
 
     # The candidate then uses another address: the next login follows `sub`, not it.
     CompteCandidat.update(email="lea.perso@example.org").execute()
@@ -104,7 +106,7 @@ def test_a_current_student_logs_in_lands_on_mon_compte_then_again_on_the_same_ac
     again.wait_for_url("**/mon-compte/")
     expect(again.get_by_text(f"N° de dossier : {compte.numero_dossier}")).to_be_visible()
     assert CompteCandidat.select().count() == 1
-    assert AuditLog.select().where(AuditLog.action == "connexion_sso").count() == 1
+    assert AuditLog.select().where(AuditLog.action == "connexion_sso").count() == 2
 
     again.get_by_role("link", name="Informations perso.").first.click()
     expect(again.get_by_role("heading", level=1)).to_have_text(
@@ -135,6 +137,29 @@ def test_an_address_the_provider_did_not_verify_is_refused(app, provider, new_pa
     assert CompteCandidat.select().count() == 0
 
 
+def test_cancelling_at_the_provider_brings_back_to_connexion(app, provider, new_page):
+    page = new_page()
+    page.goto("/connexion")
+    page.get_by_role("button", name=STUDENT_BUTTON).click()
+    page.wait_for_url(provider.issuer + "/**")
+    page.get_by_role("link", name="[ Cancel ]").click()
+    page.wait_for_url("**/connexion")
+    expect(page.get_by_text("a été annulée")).to_be_visible()
+    assert CompteCandidat.select().count() == 0
+
+
+def test_the_login_pages_with_their_buttons_pass_axe(app, provider, new_page):
+    page = new_page()
+    for path in ("/connexion", "/admin/login"):
+        page.goto(path)
+        # evaluate() runs outside the page's CSP, which forbids injected scripts.
+        page.evaluate(AXE.read_text())
+        violations = page.evaluate("""async () => (await axe.run(document, {runOnly:
+            {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}))
+            .violations.flatMap(v => v.nodes.map(n => v.id + " " + n.target.join(" ")))""")
+        assert violations == [], (path, violations)
+
+
 def test_a_staff_member_logs_in_to_the_console_and_an_unknown_one_is_refused(
         app, provider, new_page):
     user, _password = create_user("gestion@univ-test.fr", "admin", nom="BERNARD",
@@ -147,6 +172,8 @@ def test_a_staff_member_logs_in_to_the_console_and_an_unknown_one_is_refused(
     expect(page.get_by_text("Administrateur").first).to_be_visible()
     linked = User.get_by_id(user.id)
     assert (linked.sso_subject, linked.role) == ("agent-7", "admin")
+    assert [(row.actor, row.action) for row in AuditLog.select().order_by(AuditLog.id)] == [
+        ("user:gestion@univ-test.fr", "lier_sso"), ("user:gestion@univ-test.fr", "connexion_sso")]
 
     stranger = new_page()
     stranger.goto("/admin/login")
