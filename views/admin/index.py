@@ -10,9 +10,9 @@ from ecandidat.codes import ROLE
 from ecandidat.models import User
 from ecandidat.security import check_password
 from forms.console import ConsoleLoginForm
+from views import sso as sso_views
 from views.admin.base import console_user
 from views.helpers import safe_next_url
-from views import sso as sso_views
 from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, failed_login, identifier_key,
                           limiter)
 
