@@ -340,3 +340,15 @@ def test_an_account_made_by_single_sign_on_applies_like_any_other(app, client):
     client.post(f"/candidatures/{candidature.id}/pieces/{asked['handicap'].id}/non-concerne")
     client.post(f"/candidatures/{candidature.id}/transmettre")
     assert Candidature.get_by_id(candidature.id).statut == "RE"
+
+
+def test_two_first_logins_at_once_make_one_account(app):
+    from test_races import race
+
+    first, second = race(app, lambda: sso.sign_in_candidate(identity()),
+                         lambda: sso.sign_in_candidate(identity()))
+    assert not isinstance(first, Exception) and not isinstance(second, Exception), (first,
+                                                                                   second)
+    assert first[0].id == second[0].id
+    assert {first[1], second[1]} == {"creation", "lien"}
+    assert CompteCandidat.select().count() == 1
