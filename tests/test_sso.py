@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import sign_in
-from ecandidat import sso
+from ecandidat import accounts, sso
 from ecandidat.models import AuditLog, Candidat, Candidature, CompteCandidat, User
 from ecandidat.security import check_password
 from ecandidat.users import create_user
@@ -267,6 +267,8 @@ def test_an_unvalidated_account_of_the_address_loses_the_password_someone_else_c
     linked = CompteCandidat.get_by_id(compte.id)
     assert linked.valide and linked.password_hash is None
     assert linked.session_token != compte.session_token
+    with pytest.raises(accounts.AccountError, match="Identifiant ou mot de passe incorrect"):
+        accounts.authenticate("lea@etu.univ-test.fr", password)
 
 
 def test_the_ine_links_the_one_account_whose_file_holds_it(app, make_compte):
