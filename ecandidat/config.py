@@ -13,6 +13,7 @@ ENV_NAMES = (
     "RELANCE_TRANSMISSION_DAYS", "ARCHIVE_RETENTION_DAYS", "LC_RANG_AFFICHAGE",
     "RATELIMIT_KEY_PREFIX", "DB_POOL_SIZE", "DB_POOL_MAX_AGE_SECONDS",
     "CACHE_REDIS_URL", "DOSSIER_RENDER_SLOTS", "DOSSIER_RENDER_WAIT", "OFFER_STAMP_MAX_AGE",
+    "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_INE_CLAIM",
 )
 INTEGERS = ("MAX_UPLOAD_MB", "MAIL_PORT", "MAIL_TIMEOUT", "PROXY_COUNT", "MAX_UPLOAD_PIXELS",
             "MAX_UPLOAD_PAGES", "DOSSIER_MAX_PAGES", "DOWNLOAD_MULTIPLE_NB_MAX",
@@ -99,6 +100,16 @@ def load_config(instance_path, root_path, environ=None):
         # What a candidate on the liste complémentaire sees of their place: "aucun",
         # "saisi" (the rang the commission entered) or "reel" (their place in the queue now).
         "LC_RANG_AFFICHAGE": "saisi",
+        # Single sign-on through the institution's OpenID provider (ecandidat.sso): the
+        # « Connexion pour les étudiants actuels » button and the console's identity login
+        # show only when the issuer, client id and secret are all given. The scopes asked;
+        # the claim (if any) holding the INE, the Identifiant national étudiant, with its
+        # key (e.g. supannCodeINE), by which an existing account is also found.
+        "OIDC_ISSUER": None,
+        "OIDC_CLIENT_ID": None,
+        "OIDC_CLIENT_SECRET": None,
+        "OIDC_SCOPES": "openid email profile",
+        "OIDC_INE_CLAIM": None,
     }
     for name in ENV_NAMES:
         if environ.get(name):

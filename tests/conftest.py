@@ -253,7 +253,114 @@ def page(browser, live_server):
     context.close()
 
 
+
+
+# --- A real OpenID Connect provider (npm's oidc-provider run by node) -------------------
+
+OIDC_DIR = os.path.join(os.path.dirname(__file__), "oidc")
+_skipped_oidc_tests = []
+
+
+def _oidc_unavailable(reason):
+    """Skip with a notice, or fail where CI must run every browser-side test."""
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(f"le fournisseur OpenID de test est requis (REQUIRE_BROWSER=1) : {reason}")
+    _skipped_oidc_tests.append(reason)
+    pytest.skip(f"fournisseur OpenID de test indisponible ({reason}) : tests SSO ignorés")
+
+
+def _oidc_node():
+    """node, with tests/oidc's pinned packages installed (npm ci) when they are missing."""
+    import shutil
+    import subprocess
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        _oidc_unavailable("node et npm absents : apt-get install nodejs npm")
+    if not os.path.isdir(os.path.join(OIDC_DIR, "node_modules", "oidc-provider")):
+        done = subprocess.run([npm, "ci", "--prefix", OIDC_DIR, "--no-audit", "--no-fund"],
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode:
+            _oidc_unavailable(f"npm ci --prefix tests/oidc a échoué : {done.stderr[-500:]}")
+    return node
+
+
+class OidcProvider:
+    """One oidc-provider process; `issuer` once it listens."""
+
+    CLIENT_ID, CLIENT_SECRET = "ecandidat-tests", "secret-of-the-test-client"
+
+    def __init__(self, node, redirect_uris, accounts):
+        import json
+        import select
+        import subprocess
+        import tempfile
+        import time
+
+        port = free_port()
+        env = dict(os.environ, OIDC_TEST_PORT=str(port), NODE_ENV="development",
+                   OIDC_TEST_CLIENT=json.dumps({"client_id": self.CLIENT_ID,
+                                                "client_secret": self.CLIENT_SECRET,
+                                                "redirect_uris": list(redirect_uris)}),
+                   OIDC_TEST_ACCOUNTS=json.dumps(accounts))
+        # stderr to a file: a pipe nobody reads would block the provider once full.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen([node, os.path.join(OIDC_DIR, "provider.mjs")],
+                                        env=env, stdout=subprocess.PIPE, stderr=self.log,
+                                        text=True)
+        deadline = time.monotonic() + 20
+        line = ""
+        while time.monotonic() < deadline and not line.startswith("ready "):
+            ready, _w, _x = select.select([self.process.stdout], [], [], 0.5)
+            if ready:
+                line = self.process.stdout.readline()
+                if not line:  # the process ended
+                    break
+        if not line.startswith("ready "):
+            self.stop()
+            self.log.seek(0)
+            pytest.fail("le fournisseur OpenID de test n'a pas démarré : "
+                        + self.log.read()[-2000:])
+        self.issuer = line.split()[1]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except Exception:
+            self.process.kill()
+            self.process.wait(5)
+        self.log.close()
+
+
+@pytest.fixture
+def oidc_provider(app):
+    """Start a real OpenID provider whose client is this app (redirect URIs on the app's
+    BASE_URL: request live_server first) with the given accounts ({login: claims}; at its
+    login page any password is accepted), and configure the app to use it."""
+    node = _oidc_node()
+    started = []
+
+    def start(accounts):
+        base = app.config["BASE_URL"].rstrip("/")
+        provider = OidcProvider(node, (base + "/connexion/etablissement/retour",
+                                       base + "/admin/connexion-etablissement/retour"),
+                                accounts)
+        started.append(provider)
+        app.config.update(OIDC_ISSUER=provider.issuer, OIDC_CLIENT_ID=provider.CLIENT_ID,
+                          OIDC_CLIENT_SECRET=provider.CLIENT_SECRET)
+        return provider
+
+    yield start
+    for provider in started:
+        provider.stop()
+
+
 def pytest_terminal_summary(terminalreporter):
     if _skipped_browser_tests:
         terminalreporter.write_sep("!", "AVIS : chromium absent, les tests navigateur ont été "
                                         "ignorés (apt-get install chromium)", yellow=True)
+    if _skipped_oidc_tests:
+        terminalreporter.write_sep("!", "AVIS : fournisseur OpenID de test indisponible, les "
+                                        f"tests SSO ont été ignorés ({_skipped_oidc_tests[0]})",
+                                   yellow=True)

@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = {
     "api.communes", "api.departements", "api.bac_series", "api.bac_mentions", "api.bac_specialites",
     "api.etablissements",
     "admin.login", "admin.static",
+    # Single sign-on: the way to the institution's login page and back (404 unless set up).
+    "sso.candidate_start", "sso.candidate_callback", "admin.sso_login", "admin.sso_callback",
 }
 SAMPLE_VALUES = {"int": 999_999, "default": "x", "path": "x.txt"}
 

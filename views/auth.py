@@ -1,9 +1,9 @@
 """Connexion, Créer un compte, validation, forgotten credentials, Déconnexion."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from ecandidat import accounts
+from ecandidat import accounts, sso
 from forms.account import (ChangeEmailForm, EmailRequestForm, LoginForm, RegisterForm,
                            ResetPasswordForm)
 from views import form_view
@@ -46,7 +46,8 @@ def login():
         else:
             login_user(compte)
             return redirect(safe_next_url(request.args.get("next"), url_for("main.index")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form,
+                           sso_enabled=sso.is_configured(current_app.config))
 
 
 @bp.route("/compte/creer", methods=("GET", "POST"))

@@ -56,6 +56,11 @@ class CompteCandidat(LoginMixin, BaseModel):
     session_token = CharField(max_length=64, unique=True, default=new_session_token)
     langue = CharField(max_length=5, default="fr")
     created_at = UTCDateTimeField(default=clock.now, index=True)
+    # The identity at the institution's OpenID provider the account is linked to: its
+    # issuer and `sub` (stable and never reassigned, unlike an e-mail address), set at
+    # the first single sign-on (ecandidat.sso).
+    sso_issuer = CharField(null=True)
+    sso_subject = CharField(null=True)
 
     login_prefix = "c"
     secret_fields = LoginMixin.secret_fields + ("validation_token_hash", "reset_token_hash")
@@ -66,6 +71,9 @@ class CompteCandidat(LoginMixin, BaseModel):
 
     def __str__(self):
         return f"{self.numero_dossier} {self.nom} {self.prenom}"
+
+    class Meta:
+        indexes = ((("sso_issuer", "sso_subject"), True),)
 
 
 class User(LoginMixin, BaseModel):
@@ -80,6 +88,8 @@ class User(LoginMixin, BaseModel):
     must_change_password = BooleanField(default=False)
     session_token = CharField(max_length=64, unique=True, default=new_session_token)
     created_at = UTCDateTimeField(default=clock.now)
+    sso_issuer = CharField(null=True)  # as CompteCandidat's
+    sso_subject = CharField(null=True)
 
     login_prefix = "u"
 
@@ -93,6 +103,9 @@ class User(LoginMixin, BaseModel):
 
     def __str__(self):
         return f"{self.prenom} {self.nom} <{self.email}>"
+
+    class Meta:
+        indexes = ((("sso_issuer", "sso_subject"), True),)
 
 
 MODELS = [CompteCandidat, User]

@@ -1,14 +1,16 @@
 """Console home, login and logout."""
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+from ecandidat import sso
 from ecandidat.accounts import normalise_email
 from ecandidat.codes import ROLE
 from ecandidat.models import User
 from ecandidat.security import check_password
 from forms.console import ConsoleLoginForm
+from views import sso as sso_views
 from views.admin.base import console_user
 from views.helpers import safe_next_url
 from views.limits import (LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, failed_login, identifier_key,
@@ -54,7 +56,28 @@ class ConsoleIndexView(AdminIndexView):
                 login_user(user)
                 return redirect(safe_next_url(request.args.get("next"), url_for(".index")))
             flash(_("Adresse mail ou mot de passe incorrect."), "error")
-        return self.render("admin/login.html", form=form)
+        return self.render("admin/login.html", form=form,
+                           sso_enabled=sso.is_configured(current_app.config))
+
+    @expose("/connexion-etablissement")
+    def sso_login(self):
+        try:
+            return sso_views.start(sso_views.CONSOLE, "admin.sso_callback")
+        except sso.SsoError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for(".login"))
+
+    @expose("/connexion-etablissement/retour")
+    @limiter.limit(LOGIN_PER_ADDRESS)
+    def sso_callback(self):
+        """An existing console user only: roles stay those the console gave."""
+        try:
+            user = sso.sign_in_console_user(sso_views.finish(sso_views.CONSOLE))
+        except sso.SsoError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for(".login"))
+        login_user(user)
+        return redirect(url_for(".index"))
 
     @expose("/logout", methods=("POST",))
     def logout(self):
