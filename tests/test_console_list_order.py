@@ -3,14 +3,19 @@ broken by the candidature's id, in the sort's direction, and the pages past the
 middle (read from the other end, views.admin.candidatures get_list) show the rows
 the same order gives there. The search matches each searched field as before."""
 import datetime
+import importlib
 import re
 
 import pytest
 
-from ecandidat import clock
+from conftest import is_postgres
+from ecandidat import clock, db
 from ecandidat.models import Candidat, Candidature
 from test_console import console_login, page_text
 from test_console_query_counts import more_candidatures, offer  # noqa: F401 (fixture)
+
+TRIGRAM = importlib.import_module("migrations.0014_search_trigram")
+SEARCHED, index_name = TRIGRAM.SEARCHED, TRIGRAM.index_name
 
 LIST = "/admin/candidature/"
 ROWS = 130  # three pages of 50: the second and third are read from the end
@@ -80,3 +85,22 @@ def test_a_membre_searches_within_their_commission(client, rows):
     assert listed(client, f"search={numero}") == [min(seen)]
     outside = rows[min(set(rows) - seen)].candidat.compte.numero_dossier
     assert listed(client, f"search={outside}") == []
+
+
+@pytest.mark.skipif(not is_postgres(), reason="trigram indexes: PostgreSQL only (pg_trgm)")
+@pytest.mark.parametrize("table, column", SEARCHED)
+def test_the_search_can_read_a_trigram_index_on_postgresql(app, table, column):
+    """Migration 0014: `ILIKE '%word%'` on each searched column is answered from its
+    pg_trgm index (seq scans forbidden: the planner must have an index to use)."""
+    with db.database.atomic():
+        db.database.execute_sql("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(row[0] for row in db.database.execute_sql(
+            f'EXPLAIN SELECT id FROM "{table}" WHERE "{column}" ILIKE %s', ("%nom12%",)))
+    assert index_name(table, column) in plan, plan
+
+
+def test_the_trigram_indexes_cover_every_searched_column():
+    from views.admin.candidatures import CandidatureView
+    searched = {(field.model._meta.table_name, field.column_name)
+                for field in CandidatureView.column_searchable_list}
+    assert searched == set(SEARCHED)

@@ -1,5 +1,9 @@
 """`db upgrade` builds the schema the models describe, and is idempotent."""
+import importlib
+
 from playhouse.schema_diff import diff_models
+
+from conftest import is_postgres
 
 from ecandidat import db
 from ecandidat.codes import MAIL_CODES
@@ -16,9 +20,18 @@ def test_upgrade_twice_changes_nothing(app, runner):
     assert db.upgrade() == [] and MailTemplate.select().count() == templates
 
 
+# PostgreSQL only, so declared by their migration rather than in the models (whose
+# indexes SQLite would then be expected to have too).
+TRIGRAM = importlib.import_module("migrations.0014_search_trigram")
+POSTGRESQL_ONLY_INDEXES = {TRIGRAM.index_name(table, column) for table, column in TRIGRAM.SEARCHED}
+
+
 def test_schema_matches_the_models(app):
     with db.database.connection_context():
-        assert not diff_models(db.database.obj, list(ALL_MODELS))
+        diff = diff_models(db.database.obj, list(ALL_MODELS))
+    drop_indexes = [index for index in diff.drop_indexes
+                    if not (is_postgres() and index.name in POSTGRESQL_ONLY_INDEXES)]
+    assert not diff._replace(drop_indexes=drop_indexes)
 
 
 def test_upgrade_creates_the_schema_on_an_empty_database(tmp_path):
