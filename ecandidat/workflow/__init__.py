@@ -24,7 +24,8 @@ from ecandidat.workflow.queries import (date_confirmation, date_retour,
                                         piece_rows, pieces_asked, published_avis,
                                         published_avis_by_candidature, question_rows)
 from ecandidat.workflow.engine import BulkRefused
-from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_action
+from ecandidat.workflow.rules import (RULES, Rule, in_reach, may, refusals,
+                                      refusals_by_action)
 from ecandidat.workflow.transitions import annuler, candidater, transmettre
 
 __all__ = [
@@ -32,5 +33,5 @@ __all__ = [
     "candidater", "date_confirmation", "date_retour", "declarer_non_concerne", "deposer_piece",
     "last_avis_by_candidature", "live_candidatures", "may", "piece_rows", "pieces_asked",
     "published_avis", "published_avis_by_candidature", "question_rows", "refusals",
-    "refusals_by_action", "repondre", "supprimer_piece", "transmettre",
+    "refusals_by_action", "in_reach", "repondre", "supprimer_piece", "transmettre",
 ]
