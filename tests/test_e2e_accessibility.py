@@ -6,20 +6,18 @@ The pages come from the app's url_map: each GET endpoint is visited (with the de
 plus what the demo lacks, so that lists and forms have real content) or excluded below
 with its reason; a new page that is neither fails the test. The main forms are also
 checked once submitted with errors (the messages next to the fields)."""
-import datetime
 import pathlib
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import pytest
 from flask import url_for
 from flask_admin.model import BaseModelView
 from flask_login import login_user
 
 from ecandidat import accounts, clock, workflow
-from ecandidat.mail import ensure_templates
 from ecandidat.demo import _fill, _transmise, create_demo
+from ecandidat.mail import ensure_templates
 from ecandidat.models import (Candidat, Candidature, CompteCandidat, CursusExterne,
                               CursusInterne, ExperiencePro, Formation, Stage, User)
 from ecandidat.security import hash_password
