@@ -6,7 +6,7 @@ import io
 import pytest
 
 from conftest import sign_in
-from ecandidat import workflow
+from ecandidat import clock, workflow
 from ecandidat.models import Avis, Candidature, Formation, PieceCandidat
 from factories import PDF_BYTES, PNG_BYTES, complete_candidat, open_formation, pieces, question
 
@@ -101,6 +101,28 @@ def test_upload_download_and_transmit(applicant, offer):
     assert Candidature.get_by_id(candidature.id).statut == "RE"
     late = text(upload(applicant, candidature, asked["lettre"], PNG_BYTES, "x.png"))
     assert "ne peut plus être modifiée" in late
+
+
+NOT_A_CANDIDATURE = "Un dossier non transmis ne constitue pas une candidature."
+
+
+@pytest.mark.parametrize("state, reminded", [
+    ("draft", True), ("transmitted", False), ("sent back incomplete", True), ("cancelled", False)])
+def test_the_transmission_reminder_only_while_a_transmission_is_ahead(applicant, offer, state,
+                                                                      reminded):
+    """After transmission (or cancellation) the page no longer says that an untransmitted
+    file is no candidature next to a disabled "Transmettre ma candidature"; a file sent
+    back incomplete is to be transmitted again, so the reminder comes back."""
+    candidature = applicant.candidature
+    if state != "draft":
+        Candidature.update(**{"transmitted": dict(statut="RE"),
+                              "sent back incomplete": dict(statut="IN"),
+                              "cancelled": dict(date_annulation=clock.now())}[state]).where(
+            Candidature.id == candidature.id).execute()
+    page = text(applicant.get(f"/candidatures/{candidature.id}"))
+    assert (NOT_A_CANDIDATURE in page) is reminded
+    assert ("Transmettre ma candidature" in page) is reminded
+    assert ('id="transmission-help"' in page) is reminded
 
 
 @pytest.mark.parametrize("data, name, message", [

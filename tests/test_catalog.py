@@ -262,13 +262,16 @@ def test_offer_page_links_its_script_and_stylesheet_and_has_no_inline_script(cli
     document = tinyhtml5.parse(html, namespace_html_elements=False)
     scripts = list(document.iter("script"))
     # Fingerprinted URLs (views/assets.py): the path, then ?v=<hash of the content>.
-    [script] = [s.get("src") for s in scripts]
+    # The page's own script, and the phone menu's every page has (static/js/menu.js).
+    menu, script = [s.get("src") for s in scripts]
+    assert menu.startswith("/static/js/menu.js?v=")
     assert script.startswith("/static/js/catalog.js?v=")
     assert all(not (s.text or "").strip() for s in scripts)
     assert not re.search(r"\son[a-z]+=", html)  # no inline event handler (CSP)
     [stylesheet] = [link.get("href") for link in document.iter("link")
                     if "/static/css/catalog.css" in link.get("href")]
     assert client.get(script).status_code == 200
+    assert client.get(menu).status_code == 200
     assert client.get(stylesheet).status_code == 200
 
 

@@ -92,6 +92,7 @@ def detail(candidature_id):
         date_retour=workflow.date_retour(candidature),
         date_confirmation=workflow.date_confirmation(candidature, avis),
         refusals=workflow.refusals_by_action(candidate_actor(), candidature),
+        transmission_ahead=workflow.in_reach("transmettre", workflow.CANDIDAT, candidature),
         max_upload_mb=storage.max_bytes() // (1024 * 1024))
 
 

@@ -24,7 +24,8 @@ from ecandidat.workflow.queries import (candidatures_page, date_confirmation, da
                                         piece_rows, pieces_asked, published_avis,
                                         published_avis_by_candidature, question_rows)
 from ecandidat.workflow.engine import BulkRefused
-from ecandidat.workflow.rules import RULES, Rule, may, refusals, refusals_by_action
+from ecandidat.workflow.rules import (RULES, Rule, in_reach, may, refusals,
+                                      refusals_by_action)
 from ecandidat.workflow.transitions import annuler, candidater, transmettre
 
 __all__ = [
@@ -33,5 +34,5 @@ __all__ = [
     "candidatures_page", "last_avis_by_candidature", "live_candidatures", "may", "piece_rows",
     "pieces_asked",
     "published_avis", "published_avis_by_candidature", "question_rows", "refusals",
-    "refusals_by_action", "repondre", "supprimer_piece", "transmettre",
+    "refusals_by_action", "in_reach", "repondre", "supprimer_piece", "transmettre",
 ]

@@ -382,6 +382,15 @@ def refusals_by_action(actor, candidature, today=None):
             for action in actions(actor.kind)}
 
 
+def in_reach(action, actor_kind, candidature):
+    """Whether the candidature is at a stage where `action` is meant to happen (not
+    cancelled, a statut the rule starts from), whatever is still missing: the
+    candidature page speaks of transmitting only while a transmission is ahead."""
+    rule = RULES.get((action, actor_kind))
+    return (rule is not None and candidature.date_annulation is None
+            and candidature.statut in rule.statuts)
+
+
 def may(action, actor, candidature, today=None):
     return not refusals(action, actor, candidature, today)
 

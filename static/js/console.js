@@ -31,3 +31,20 @@
     }
   }, true);  // capture: the dropdown scripts stop the click before it bubbles up
 })();
+
+/* Column help links ("?" next to a list header): Bootstrap's tooltip moves their
+   title away, which leaves the link nameless for screen readers; the help text
+   becomes its accessible name. */
+(function () {
+  "use strict";
+  function nameHelpLinks() {
+    document.querySelectorAll("a[data-role='tooltip']").forEach(function (link) {
+      var help = link.getAttribute("title") || link.getAttribute("data-original-title");
+      if (help && !link.getAttribute("aria-label")) {
+        link.setAttribute("aria-label", help);
+      }
+    });
+  }
+  nameHelpLinks();
+  document.addEventListener("DOMContentLoaded", nameHelpLinks);
+})();

@@ -60,7 +60,8 @@ class MotivationView(SetupView):
 
 
 def _couleur(view, context, model, name):
-    return Markup('<span class="console-tag" style="background-color: {c}">{c}</span>').format(
+    # The colour as the tag's border (as in the Candidatures list): the text keeps its contrast.
+    return Markup('<span class="console-tag" style="border-left-color: {c}">{c}</span>').format(
         c=model.couleur)
 
 
