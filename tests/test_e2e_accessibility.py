@@ -86,6 +86,10 @@ EXCLUDED = {
     "candidature.lettre_view": "PDF (tests/test_letters.py)",
     "commission.signature_view": "image de signature, servie telle quelle",
     "piecejustificative.modele_view": "fichier modèle d'une pièce, servi tel quel",
+    "sso.candidate_start": "redirection vers le fournisseur d'identité (tests/test_sso.py)",
+    "sso.candidate_callback": "retour du fournisseur d'identité, redirige (tests/test_sso.py)",
+    "admin.sso_login": "redirection vers le fournisseur d'identité (tests/test_sso.py)",
+    "admin.sso_callback": "retour du fournisseur d'identité, redirige (tests/test_sso.py)",
 }
 
 
