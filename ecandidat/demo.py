@@ -640,6 +640,7 @@ def create_volume(count, today=None, seed=11, progress=None):
             if progress:
                 progress(report.candidatures, count)
         _advance_sequences(next_ids)
+        _analyze()
     except BaseException:
         for name in created_files:
             with contextlib.suppress(FileNotFoundError):
@@ -787,6 +788,16 @@ def _bulk(model, rows):
     cursor = database.cursor()
     for start in range(0, len(params), _ROWS_PER_EXECUTEMANY):
         cursor.executemany(sql, params[start:start + _ROWS_PER_EXECUTEMANY])
+
+
+def _analyze():
+    """Give PostgreSQL's planner the statistics of the tables just filled, as any bulk
+    load should: autovacuum gathers them only a while later (not at all on a loaded
+    server), and meanwhile it plans for empty tables (`flask invariants` at 100,000
+    candidatures: over 7 minutes in nested loops instead of 35 s)."""
+    if isinstance(database.obj, SqliteDatabase):
+        return
+    database.execute_sql("ANALYZE")
 
 
 def _advance_sequences(next_ids):
