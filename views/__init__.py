@@ -51,6 +51,9 @@ def init_views(app):
     for blueprint in (main.bp, auth.bp, profile.bp, api.bp, catalog.bp, candidatures.bp):
         app.register_blueprint(blueprint)
 
+    from views import language
+    language.init_app(app)
+
     from views.admin import init_admin
     init_admin(app)
 

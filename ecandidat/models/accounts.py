@@ -80,6 +80,8 @@ class User(LoginMixin, BaseModel):
     must_change_password = BooleanField(default=False)
     session_token = CharField(max_length=64, unique=True, default=new_session_token)
     created_at = UTCDateTimeField(default=clock.now)
+    # The console's language once chosen with the switch; None: the browser's.
+    langue = CharField(max_length=5, null=True)
 
     login_prefix = "u"
 
