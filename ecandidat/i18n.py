@@ -86,3 +86,15 @@ def choose_language(account, language):
         User.update(langue=language).where(User.id == account.id).execute()
     if account is not None:
         account.langue = language
+
+
+def country_name(iso2, french_name):
+    """A country's name in the reader's language. The referential's names are French
+    (INSEE); the other languages' come from Babel's CLDR data, by ISO 3166 alpha-2 code
+    (Pays.iso2), and the French name stays when CLDR has none."""
+    from flask import has_app_context
+    from flask_babel import get_locale
+    locale = get_locale() if has_app_context() else None
+    if locale is None or locale.language == "fr" or not iso2:
+        return french_name
+    return locale.territories.get(iso2.upper()) or french_name
