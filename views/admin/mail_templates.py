@@ -25,6 +25,8 @@ class MailTemplateView(ConsoleModelView):
     edit_template = "admin/mailtemplate_edit.html"
 
     def on_model_change(self, form, model, is_created):
+        model.sujet_en = (model.sujet_en or "").strip() or None
+        model.corps_en = model.corps_en if (model.corps_en or "").strip() else None
         errors = mail_templates.check_versions(model.code, model.sujet, model.corps,
                                                model.sujet_en, model.corps_en)
         if errors:
