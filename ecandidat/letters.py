@@ -99,7 +99,7 @@ DEFAULT_TEXTS = {
 ENGLISH_TEXTS = {
     ADMISSION: (
         "{{ civilite }} {{ prenom }} {{ nom }},\n\n"
-        "I am pleased to inform you that on {{ date_decision }} the admissions committee "
+        "I am pleased to inform you that on {{ date_decision }} the committee "
         "“{{ commission }}” gave a favourable decision on your application to the programme "
         "“{{ formation }}” ({{ campagne }}).\n\n"
         "{% if date_confirmation %}For your admission to be final, confirm your application "
@@ -109,7 +109,7 @@ ENGLISH_TEXTS = {
         "Yours sincerely."),
     REFUS: (
         "{{ civilite }} {{ prenom }} {{ nom }},\n\n"
-        "I regret to inform you that on {{ date_decision }} the admissions committee "
+        "I regret to inform you that on {{ date_decision }} the committee "
         "“{{ commission }}” gave an unfavourable decision on your application to the "
         "programme “{{ formation }}” ({{ campagne }}).\n\n"
         "Reason: {{ motif }}\n\n"

@@ -188,38 +188,38 @@ ENGLISH_TEMPLATES = {
     "CPT_MIN_CREATE": (
         "Confirm the creation of your eCandidat account",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Your eCandidat account has been created. Your application number is "
+        "Your eCandidat account has been created. Your file number is "
         "{{ numero_dossier }}.\n\n"
-        "To confirm your e-mail address and activate your account, open this link:\n"
+        "To confirm your email address and activate your account, open this link:\n"
         "{{ lien_validation }}\n\n"
         "This link is valid until {{ date_expiration }}. Without confirmation, the account "
         "will be deleted." + SIGNATURE_EN),
     "CPT_MIN_LIEN_VALID_OUBLIE": (
         "Your new eCandidat confirmation link",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Here is a new link to confirm your eCandidat account (application number "
+        "Here is a new link to confirm your eCandidat account (file number "
         "{{ numero_dossier }}):\n{{ lien_validation }}\n\n"
         "This link is valid until {{ date_expiration }}. The links sent before this one no "
         "longer work." + SIGNATURE_EN),
     "CPT_MIN_MDP_OUBLIE": (
         "Resetting your eCandidat password",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Your application number (login) is {{ numero_dossier }}.\n\n"
+        "Your file number (username) is {{ numero_dossier }}.\n\n"
         "To choose a new password, open this link:\n{{ lien_reinitialisation }}\n\n"
         "This link works only once and expires on {{ date_expiration }}. If you did not ask "
         "for anything, ignore this message: your password stays unchanged." + SIGNATURE_EN),
     "CPT_MIN_MOD_MAIL": (
-        "Confirm your new eCandidat e-mail address",
+        "Confirm your new eCandidat email address",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "The e-mail address of your eCandidat account ({{ numero_dossier }}) has been "
+        "The email address of your eCandidat account ({{ numero_dossier }}) has been "
         "changed. To confirm it and sign in again, open this link:\n{{ lien_validation }}\n\n"
         "This link is valid until {{ date_expiration }}." + SIGNATURE_EN),
     "CANDIDATURE": (
         "Your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
         "Your application to the programme “{{ formation }}” has been created.\n"
-        "Complete it and submit it before {{ date_retour }}: a file that is not submitted "
-        "is not an application." + SIGNATURE_EN),
+        "Complete it and submit it before {{ date_retour }}: an application file that has "
+        "not been submitted does not count as an application." + SIGNATURE_EN),
     "CANDIDATURE_ANNULATION": (
         "Cancellation of your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
@@ -244,32 +244,33 @@ ENGLISH_TEMPLATES = {
     "CANDIDATURE_RELANCE_FAVO": (
         "Confirm your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "You have received a favourable decision for the programme “{{ formation }}”. "
+        "You have received a favourable opinion for the programme “{{ formation }}”. "
         "Confirm your application or withdraw before {{ date_confirmation }}." + SIGNATURE_EN),
     "CANDIDATURE_RELANCE_TRANSMISSION": (
         "Your application to {{ formation }} has not been submitted",
         "Hello {{ prenom }} {{ nom }},\n\n"
         "Your application to the programme “{{ formation }}” has not been submitted yet. "
-        "Submit it before {{ date_retour }}: a file that is not submitted is not an "
-        "application." + SIGNATURE_EN),
+        "Submit it before {{ date_retour }}: an application file that has not been "
+        "submitted does not count as an application." + SIGNATURE_EN),
     "STATUT_AT": (
-        "Your file for {{ formation }} is pending",
+        "Your application file for {{ formation }} is pending",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "The status of your file for the programme “{{ formation }}” is: Pending."
+        "The status of your application file for the programme “{{ formation }}” is: Pending."
         + SIGNATURE_EN),
     "STATUT_RE": (
-        "Your file for {{ formation }} has been received",
+        "Your application file for {{ formation }} has been received",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Your file for the programme “{{ formation }}” has been received." + SIGNATURE_EN),
+        "Your application file for the programme “{{ formation }}” has been received."
+        + SIGNATURE_EN),
     "STATUT_IN": (
-        "Your file for {{ formation }} is incomplete",
+        "Your application file for {{ formation }} is incomplete",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Your file for the programme “{{ formation }}” is incomplete. Complete it and submit "
-        "it again before {{ date_retour }}." + SIGNATURE_EN),
+        "Your application file for the programme “{{ formation }}” is incomplete. Complete it "
+        "and submit it again before {{ date_retour }}." + SIGNATURE_EN),
     "STATUT_CO": (
-        "Your file for {{ formation }} is complete",
+        "Your application file for {{ formation }} is complete",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Your file for the programme “{{ formation }}” is complete." + SIGNATURE_EN),
+        "Your application file for the programme “{{ formation }}” is complete." + SIGNATURE_EN),
     "TYPE_TRAIT_AD": (
         "Your application to {{ formation }}: direct admission",
         "Hello {{ prenom }} {{ nom }},\n\n"
@@ -279,35 +280,35 @@ ENGLISH_TEMPLATES = {
         "Your application to {{ formation }}: selective admission",
         "Hello {{ prenom }} {{ nom }},\n\n"
         "Your application to the programme “{{ formation }}” will be examined by the "
-        "admissions committee." + SIGNATURE_EN),
+        "committee." + SIGNATURE_EN),
     "TYPE_TRAIT_ATT": (
         "Your application to {{ formation }}: processing pending",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "The way your application to the programme “{{ formation }}” will be processed is "
+        "The processing type of your application to the programme “{{ formation }}” is "
         "pending." + SIGNATURE_EN),
     "AVIS_FAVORABLE": (
         "Decision on your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "The admissions committee has given a favourable decision on your application to the "
+        "The committee has given a favourable opinion on your application to the "
         "programme “{{ formation }}”. Confirm your application or withdraw before "
         "{{ date_confirmation }}.{% if commentaire %}\n\n{{ commentaire }}{% endif %}"
         + SIGNATURE_EN),
     "AVIS_DEFAVORABLE": (
         "Decision on your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "The admissions committee has given an unfavourable decision on your application to "
+        "The committee has given an unfavourable opinion on your application to "
         "the programme “{{ formation }}”.\nReason: {{ motivation }}"
         "{% if commentaire %}\n\n{{ commentaire }}{% endif %}" + SIGNATURE_EN),
     "AVIS_LISTE_ATT": (
         "Decision on your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
-        "Your application to the programme “{{ formation }}” has been placed on the waiting "
-        "list." + SIGNATURE_EN),
+        "Your application to the programme “{{ formation }}” has been placed on hold."
+        + SIGNATURE_EN),
     "AVIS_LISTE_COMP": (
         "Decision on your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
         "Your application to the programme “{{ formation }}” has been placed on the "
-        "supplementary list, at rank {{ rang }}." + SIGNATURE_EN),
+        "waiting list, at rank {{ rang }}." + SIGNATURE_EN),
     "AVIS_PRESELECTION": (
         "Pre-selection for the programme {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
@@ -316,22 +317,22 @@ ENGLISH_TEMPLATES = {
         + SIGNATURE_EN),
     "COMMISSION_ALERT_TRANSMISSION": (
         "[eCandidat] File submitted: {{ candidat }} — {{ formation }}",
-        "The candidate {{ candidat }} (file {{ numero_dossier }}) has submitted their "
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) has submitted their "
         "application to the programme “{{ formation }}”." + SIGNATURE_EN),
     "COMMISSION_ALERT_ANNULATION": (
         "[eCandidat] Application cancelled: {{ candidat }} — {{ formation }}",
-        "The candidate {{ candidat }} (file {{ numero_dossier }}) has cancelled their "
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) has cancelled their "
         "application to the programme “{{ formation }}”." + SIGNATURE_EN),
     "COMMISSION_ALERT_DESISTEMENT": (
         "[eCandidat] Withdrawal: {{ candidat }} — {{ formation }}",
-        "The candidate {{ candidat }} (file {{ numero_dossier }}) has withdrawn from the "
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) has withdrawn from the "
         "programme “{{ formation }}”."
         "{% if motif_desistement %}\nReason given: {{ motif_desistement }}{% endif %}"
         + SIGNATURE_EN),
     "COMMISSION_ALERT_LISTE_PRINC": (
-        "[eCandidat] Supplementary list: {{ candidat }} — {{ formation }}",
-        "The candidate {{ candidat }} (file {{ numero_dossier }}) moves from the "
-        "supplementary list to the main list of the programme “{{ formation }}”."
+        "[eCandidat] Waiting list: {{ candidat }} — {{ formation }}",
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) moves from the "
+        "waiting list to the main list of the programme “{{ formation }}”."
         + SIGNATURE_EN),
 }
 

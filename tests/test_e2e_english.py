@@ -185,7 +185,7 @@ def test_sign_up_and_apply_in_english_receiving_english_mails(app, page, smtp_se
     expect_text(page, en("Votre candidature est transmise : son statut est « Réceptionné »."))
     assert_english_page(page)
     assert Candidature.get().statut == "RE"
-    mail = received(smtp_server, f"Your file for {FORMATION} has been received")
+    mail = received(smtp_server, f"Your application file for {FORMATION} has been received")
     assert mail.get_content().startswith("Hello Jane Smith,")  # the name as filled in
 
     # My applications: the status in English

@@ -140,7 +140,7 @@ def test_an_english_candidate_gets_english_mails_when_a_french_console_user_acts
     assert response.status_code == 302
     mail = outbox("STATUT_IN")[-1]
     assert mail.destinataire == "english@example.org"
-    assert mail.sujet == "Your file for Formation M1AES is incomplete"
+    assert mail.sujet == "Your application file for Formation M1AES is incomplete"
     with app.test_request_context():
         deadline = format_date(date_retour(sent), "d MMMM yyyy", locale="en")
     assert f"submit it again before {deadline}." in mail.corps_texte
@@ -204,7 +204,8 @@ def test_a_broken_english_version_is_replaced_by_the_english_default(app):
     mail = queue_mail("STATUT_CO", "x@example.org",
                       {"nom": "N", "prenom": "P", "numero_dossier": "1", "formation": "F",
                        "candidat": "P N", "date_retour": "1 June 2025"}, langue="en")
-    assert mail.sujet == "Your file for F is complete" and "Hello P N," in mail.corps_texte
+    assert mail.sujet == "Your application file for F is complete"
+    assert "Hello P N," in mail.corps_texte
     assert "STATUT_CO" in mail.last_error
 
 
