@@ -53,7 +53,8 @@ def test_the_switch_offers_each_language_in_its_own_language(client):
                      r'Français</button>', form)
     assert re.search(r'<button[^>]*value="en"[^>]*lang="en"[^>]*aria-pressed="true"[^>]*>'
                      r'English</button>', form)
-    assert 'name="csrf_token"' in form
+    # No token for a visitor: the anonymous pages are the same for everyone (views.language).
+    assert 'name="csrf_token"' not in form
 
 
 def test_an_unknown_language_or_a_foreign_next_is_refused(client):
@@ -63,14 +64,29 @@ def test_an_unknown_language_or_a_foreign_next_is_refused(client):
     assert response.headers["Location"] == "/"
 
 
-def test_the_switch_needs_the_page_s_csrf_token(app, client):
+def test_the_signed_in_switch_needs_the_page_s_csrf_token(app, client, make_compte):
+    compte, _ = make_compte()
+    sign_in(client, compte)
     app.config["WTF_CSRF_ENABLED"] = True
     assert switch(client, "en").status_code == 400
+    assert CompteCandidat.get_by_id(compte.id).langue == "fr"
     page = client.get("/").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = re.search(r'<form method="post" action="/langue".*?</form>', page, re.S).group(0)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
     response = client.post("/langue", data={"langue": "en", "next": "/", "csrf_token": csrf})
     assert response.status_code == 302
+    assert CompteCandidat.get_by_id(compte.id).langue == "en"
     assert html_lang(client.get("/")) == "en"
+
+
+def test_a_visitor_switches_without_a_token_and_the_offer_page_stays_shared(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert switch(client, "en").status_code == 302
+    assert html_lang(client.get("/")) == "en"
+    first = app.test_client().get("/offre-de-formation/")
+    second = app.test_client().get("/offre-de-formation/")
+    assert first.get_data() == second.get_data() and first.headers["ETag"] == second.headers[
+        "ETag"]
 
 
 def test_a_candidate_s_choice_is_saved_on_the_account_and_survives_logout_and_login(
