@@ -15,6 +15,7 @@ PUBLIC_ENDPOINTS = {
     "api.communes", "api.departements", "api.bac_series", "api.bac_mentions", "api.bac_specialites",
     "api.etablissements",
     "admin.login", "admin.static",
+    "language.switch",  # the language switch: a visitor's choice, kept in the session
 }
 SAMPLE_VALUES = {"int": 999_999, "default": "x", "path": "x.txt"}
 
