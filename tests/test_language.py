@@ -54,7 +54,7 @@ def test_the_switch_offers_each_language_in_its_own_language(client):
     assert re.search(r'<button[^>]*value="en"[^>]*lang="en"[^>]*aria-pressed="true"[^>]*>'
                      r'English</button>', form)
     # No token for a visitor: the anonymous pages are the same for everyone (views.language).
-    assert 'name="csrf_token"' not in form
+    assert "csrf_token" not in form
 
 
 def test_an_unknown_language_or_a_foreign_next_is_refused(client):
@@ -72,8 +72,9 @@ def test_the_signed_in_switch_needs_the_page_s_csrf_token(app, client, make_comp
     assert CompteCandidat.get_by_id(compte.id).langue == "fr"
     page = client.get("/").get_data(as_text=True)
     form = re.search(r'<form method="post" action="/langue".*?</form>', page, re.S).group(0)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    response = client.post("/langue", data={"langue": "en", "next": "/", "csrf_token": csrf})
+    csrf = re.search(r'name="language_csrf_token" value="([^"]+)"', form).group(1)
+    response = client.post("/langue", data={"langue": "en", "next": "/",
+                                            "language_csrf_token": csrf})
     assert response.status_code == 302
     assert CompteCandidat.get_by_id(compte.id).langue == "en"
     assert html_lang(client.get("/")) == "en"

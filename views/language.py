@@ -19,6 +19,8 @@ from ecandidat.i18n import LANGUAGE_SESSION_KEY, NAMES, choose_language, normali
 from views.helpers import safe_next_url
 
 bp = Blueprint("language", __name__)
+# The form's token field: not "csrf_token", which stays the one of the page's own form.
+TOKEN_FIELD = "language_csrf_token"
 
 
 @bp.route("/langue", methods=("POST",))
@@ -29,7 +31,7 @@ def switch():
     user = current_user._get_current_object()
     if user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
-            validate_csrf(request.form.get("csrf_token"))
+            validate_csrf(request.form.get(TOKEN_FIELD))
         except ValidationError:
             abort(400)
     session[LANGUAGE_SESSION_KEY] = language
