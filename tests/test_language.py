@@ -7,7 +7,7 @@ import re
 
 import pytest
 from babel.dates import format_date
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 
 from conftest import link_in, outbox, sign_in
@@ -311,6 +311,10 @@ def test_the_candidate_s_draft_dossier_is_in_english(app, client, english_candid
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data)
     assert "Spain" in text and "Espagne" not in text
+    with force_locale("en"):
+        heading = gettext("Pièces justificatives")
+    assert heading == "Supporting documents" and heading in text
+    assert "Pièces justificatives" not in text
 
 
 def test_a_transmitted_dossier_is_stored_in_french_and_given_in_english_to_its_reader(
