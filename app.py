@@ -2,26 +2,27 @@
 import logging
 import os
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, get_locale, get_translations
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecandidat import db, mail, storage
 from ecandidat.config import load_config
+from ecandidat.i18n import LANGUAGE_SESSION_KEY, normalized
 
 babel = Babel()
 
 
 def select_locale():
-    """The signed-in person's language, else the browser's, else French."""
+    """The signed-in person's language, else the one this browser chose with the
+    switch (views.language), else the browser's Accept-Language, else French."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return languages[0]
-    preferred = getattr(current_user, "langue", None)
-    if preferred in languages:
-        return preferred
-    return request.accept_languages.best_match(languages) or languages[0]
+    return (normalized(getattr(current_user, "langue", None), languages)
+            or normalized(session.get(LANGUAGE_SESSION_KEY), languages)
+            or request.accept_languages.best_match(languages) or languages[0])
 
 
 def select_timezone():

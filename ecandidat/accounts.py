@@ -5,11 +5,12 @@ form (an address serves one account only, as in eCandidat)."""
 import datetime
 
 from flask import current_app
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 from zxcvbn import zxcvbn
 
 from ecandidat import clock
+from ecandidat.i18n import format_moment, language_of
 from ecandidat.db import database
 from ecandidat.mail import queue_mail
 from ecandidat.models import CompteCandidat
@@ -66,14 +67,22 @@ def _variables(compte, **extra):
                 **extra)
 
 
+def _queue_account_mail(code, compte, link_name, link, expires_at):
+    """Queue `code` to the account in its language, the expiry written in that language."""
+    langue = language_of(compte)
+    with force_locale(langue):
+        variables = _variables(compte, date_expiration=format_moment(expires_at),
+                               **{link_name: link})
+    queue_mail(code, compte.email, variables, langue=langue)
+
+
 def _issue_validation(compte, code, now):
     token, token_hash = new_token()
     compte.validation_token_hash = token_hash
     compte.validation_expires_at = now + VALIDATION_DELAY
     compte.save()
-    queue_mail(code, compte.email, _variables(
-        compte, lien_validation=_link("/compte/valider/", token),
-        date_expiration=format_datetime(compte.validation_expires_at, "d MMMM yyyy à HH:mm")))
+    _queue_account_mail(code, compte, "lien_validation", _link("/compte/valider/", token),
+                        compte.validation_expires_at)
     return token
 
 
@@ -159,9 +168,8 @@ def request_password_reset(email, now=None):
         compte.reset_token_hash = token_hash
         compte.reset_expires_at = now + RESET_DELAY
         compte.save()
-        queue_mail("CPT_MIN_MDP_OUBLIE", compte.email, _variables(
-            compte, lien_reinitialisation=_link("/compte/reinitialiser/", token),
-            date_expiration=format_datetime(compte.reset_expires_at, "d MMMM yyyy à HH:mm")))
+        _queue_account_mail("CPT_MIN_MDP_OUBLIE", compte, "lien_reinitialisation",
+                            _link("/compte/reinitialiser/", token), compte.reset_expires_at)
     return token
 
 

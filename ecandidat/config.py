@@ -58,7 +58,10 @@ def load_config(instance_path, root_path, environ=None):
         "BABEL_DEFAULT_LOCALE": "fr",
         # Dates and hours are shown, and deadlines read, in this zone (environment TZ).
         "TIMEZONE": "Europe/Paris",
-        "LANGUAGES": ("fr",),
+        # The interface's languages, the first one the institution's (stored dossiers,
+        # console texts by default); ecandidat.i18n.
+        "LANGUAGES": ("fr", "en"),
+        "BABEL_TRANSLATION_DIRECTORIES": os.path.join(root_path, "translations"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "FLASK_ADMIN_SWATCH": "default",

@@ -28,9 +28,13 @@ memory; a request that finds no free slot within DOSSIER_RENDER_WAIT seconds, or
 whose render fails, gets NotReady (« en cours de préparation », never an error page).
 
 The stored dossier is in the institution's language (LANGUAGES[0]): it is the document
-the commission has. The draft of an open candidature is rendered on demand, in the
-reader's language, within the budgets of ecandidat.pdf (DOSSIER_MAX_PAGES,
-MAX_UPLOAD_PIXELS, MAX_UPLOAD_PAGES)."""
+the commission has, and only one is stored. A reader of another language (a candidate
+reading English) gets the transmitted dossier rendered on demand in theirs, never
+stored (`document(…, language=)`): a language switch can never serve a stored file in
+the other language, and the commission's copy stays the one the fingerprint checks.
+The draft of an open candidature is rendered on demand, in the reader's language,
+within the budgets of ecandidat.pdf (DOSSIER_MAX_PAGES, MAX_UPLOAD_PIXELS,
+MAX_UPLOAD_PAGES)."""
 import contextlib
 import dataclasses
 import hashlib
@@ -241,11 +245,18 @@ class Document:
     data: bytes = None
 
 
-def document(candidature):
+def document(candidature, language=None):
     """The dossier of `candidature` to send now: the stored file of a transmitted one
     (built now if need be), or the draft rendered on demand. NotReady when it cannot
-    be given now."""
+    be given now.
+
+    `language`: the reader's (None: the institution's). In another language than the
+    stored one, a transmitted dossier is rendered on demand in it, not stored."""
     wait = current_app.config["DOSSIER_RENDER_WAIT"]
+    if language is not None and language != stored_language():
+        from ecandidat.pdf import dossier_pdf
+        with render_slot(wait), force_locale(language):
+            return Document(data=_rendered(lambda: dossier_pdf(candidature), candidature))
     if not is_transmitted(candidature):
         from ecandidat.pdf import dossier_pdf
         with render_slot(wait):
@@ -266,13 +277,13 @@ def document(candidature):
     raise NotReady("le dossier a changé pendant sa préparation")
 
 
-def opened(candidature):
+def opened(candidature, language=None):
     """The dossier of `candidature` as a file object to read, positioned at its start:
     the stored file opened, or the draft's bytes. A workflow action committed between
     `document()` and the read deletes the stored file it replaces (after its commit):
     an open file stays readable, and a file already gone is asked for once more."""
     for _attempt in range(2):
-        found = document(candidature)
+        found = document(candidature, language)
         if not found.stored:
             return io.BytesIO(found.data)
         try:

@@ -16,13 +16,14 @@ import os
 import re
 import unicodedata
 
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, format_date, get_locale, gettext as _, lazy_gettext as _l
 from jinja2 import StrictUndefined, meta, nodes
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from weasyprint.urls import path2url
 
 from ecandidat import clock, codes, storage
+from ecandidat.i18n import language_of
 from ecandidat.models import Adresse, Avis, Campagne
 from ecandidat.pdf import PDF_TYPE, render_pdf
 from ecandidat.workflow.queries import date_confirmation, last_avis
@@ -92,6 +93,29 @@ DEFAULT_TEXTS = {
         "distinguées."),
 }
 
+# The default texts in English, for a candidate who reads English. A commission's own
+# text is written in French only: an English letter then has the English frame
+# (title, decision block) around the commission's French text.
+ENGLISH_TEXTS = {
+    ADMISSION: (
+        "{{ civilite }} {{ prenom }} {{ nom }},\n\n"
+        "I am pleased to inform you that on {{ date_decision }} the committee "
+        "“{{ commission }}” gave a favourable decision on your application to the programme "
+        "“{{ formation }}” ({{ campagne }}).\n\n"
+        "{% if date_confirmation %}For your admission to be final, confirm your application "
+        "on eCandidat by {{ date_confirmation }} at the latest: without an answer from you by "
+        "that date, you will be considered to have declined this programme.{% else %}For your "
+        "admission to be final, confirm your application on eCandidat.{% endif %}\n\n"
+        "Yours sincerely."),
+    REFUS: (
+        "{{ civilite }} {{ prenom }} {{ nom }},\n\n"
+        "I regret to inform you that on {{ date_decision }} the committee "
+        "“{{ commission }}” gave an unfavourable decision on your application to the "
+        "programme “{{ formation }}” ({{ campagne }}).\n\n"
+        "Reason: {{ motif }}\n\n"
+        "Yours sincerely."),
+}
+
 TITLES = {ADMISSION: _l("Lettre d'admission"), REFUS: _l("Lettre de refus")}
 FIELDS = {ADMISSION: "lettre_admission", REFUS: "lettre_refus"}
 
@@ -128,24 +152,24 @@ def letter_kind(candidature, avis=None, mail=False):
 
 # --- The letter's text -------------------------------------------------------------------
 
-def default_text(kind):
-    return DEFAULT_TEXTS[kind]
+def default_text(kind, langue="fr"):
+    return ENGLISH_TEXTS[kind] if langue == "en" else DEFAULT_TEXTS[kind]
 
 
-def text_of(commission, kind):
-    """The commission's text of `kind`, or the default when it has none."""
+def text_of(commission, kind, langue="fr"):
+    """The commission's text of `kind`, or the default (in `langue`) when it has none."""
     stored = getattr(commission, FIELDS[kind])
-    return stored if stored and stored.strip() else DEFAULT_TEXTS[kind]
+    return stored if stored and stored.strip() else default_text(kind, langue)
 
 
 def _render(text, variables):
     return _jinja.from_string(text).render(variables).strip()
 
 
-def render_text(commission, kind, variables):
+def render_text(commission, kind, variables, langue="fr"):
     """The commission's text rendered on `variables`; the default text (and a logged
     warning) when it cannot be rendered."""
-    text = text_of(commission, kind)
+    text = text_of(commission, kind, langue)
     try:
         problems = _static_problems(text)
         if problems:
@@ -154,7 +178,7 @@ def render_text(commission, kind, variables):
     except Exception as error:  # TemplateError, or a failing sandboxed expression
         log.warning("Texte de la lettre %s de la commission %s en erreur, texte par défaut "
                     "utilisé : %s: %s", kind, commission.code, type(error).__name__, error)
-        return _render(DEFAULT_TEXTS[kind], variables)
+        return _render(default_text(kind, langue), variables)
 
 
 def _static_problems(text):
@@ -254,7 +278,7 @@ def letter_context(candidature, kind, avis):
     }
     return dict(
         kind=kind, title=str(TITLES[kind]), variables=variables,
-        texte=render_text(commission, kind, variables),
+        texte=render_text(commission, kind, variables, str(get_locale())),
         commission=commission, commission_adresse=_adresse_lines(commission.adresse_id),
         candidat_adresse=_adresse_lines(candidat.adresse_id),
         signature_url=_signature_url(commission))
@@ -294,9 +318,12 @@ def letter_pdf(candidature, avis=None, mail=False):
     kind = letter_kind(candidature, avis, mail=mail)
     if kind is None:
         raise NoLetter(_("Aucune lettre pour cette candidature."))
-    context = letter_context(candidature, kind, avis)
-    path = _signature_path(candidature.formation.commission)
-    return render_pdf("pdf/lettre.html", granted_files=[path] if path else (), **context)
+    # In the candidate's language, whoever asks (the candidate, a console user, the
+    # mail sender).
+    with force_locale(language_of(candidature.candidat.compte)):
+        context = letter_context(candidature, kind, avis)
+        path = _signature_path(candidature.formation.commission)
+        return render_pdf("pdf/lettre.html", granted_files=[path] if path else (), **context)
 
 
 def _ascii(value):

@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ecandidat import clock
 from ecandidat.db import database
-from ecandidat.mail_defaults import DEFAULT_TEMPLATES
+from ecandidat.mail_defaults import DEFAULT_TEMPLATES, ENGLISH_TEMPLATES, default_template
 from ecandidat.models import MailTemplate, OutboxMail
 
 log = logging.getLogger(__name__)
@@ -64,24 +64,37 @@ class MailTemplateError(ValueError):
 
 
 def ensure_templates():
-    """Store the default template of every code that has none yet (idempotent)."""
+    """Store the default template of every code that has none yet (idempotent), with
+    its English version."""
     existing = {t.code for t in MailTemplate.select(MailTemplate.code)}
-    missing = [{"code": code, "libelle": libelle, "sujet": sujet, "corps": corps}
-               for code, (libelle, sujet, corps) in DEFAULT_TEMPLATES.items()
-               if code not in existing]
+    missing = []
+    for code, (libelle, sujet, corps) in DEFAULT_TEMPLATES.items():
+        if code in existing:
+            continue
+        sujet_en, corps_en = ENGLISH_TEMPLATES.get(code, (None, None))
+        missing.append({"code": code, "libelle": libelle, "sujet": sujet, "corps": corps,
+                        "sujet_en": sujet_en, "corps_en": corps_en})
     if missing:
         MailTemplate.insert_many(missing).execute()
     return len(missing)
 
 
-def template_for(code):
-    """(sujet, corps) of the stored template, its default when none is stored,
-    or None when the stored template is disabled."""
+def stored_version(template, langue):
+    """(sujet, corps) of a stored template in `langue`: its English version when asked
+    for and written, else the French one (an English reader gets French rather than
+    nothing)."""
+    if langue == "en" and (template.sujet_en or "").strip() and (template.corps_en or "").strip():
+        return template.sujet_en, template.corps_en
+    return template.sujet, template.corps
+
+
+def template_for(code, langue="fr"):
+    """(sujet, corps) of the stored template in `langue`, its default when none is
+    stored, or None when the stored template is disabled."""
     stored = MailTemplate.get_or_none(MailTemplate.code == code)
     if stored is not None:
-        return (stored.sujet, stored.corps) if stored.actif else None
-    _, sujet, corps = DEFAULT_TEMPLATES[code]
-    return sujet, corps
+        return stored_version(stored, langue) if stored.actif else None
+    return default_template(code, langue)
 
 
 def render(sujet, corps, variables):
@@ -96,8 +109,12 @@ def render(sujet, corps, variables):
     return " ".join(subject.split()), body
 
 
-def queue_mail(code, to, variables, attachment=None):
-    """Render the template `code` and store the mail in the outbox.
+def queue_mail(code, to, variables, attachment=None, langue="fr"):
+    """Render the template `code` in `langue` and store the mail in the outbox.
+
+    `langue`: the recipient's (a candidate's CompteCandidat.langue; the institution's
+    for the console's staff). The caller formats the variables (dates) in that
+    language too (flask_babel.force_locale).
 
     `attachment`: a reference to a document produced when the mail is sent
     (OutboxMail.piece_jointe, see `_attachment`), e.g. "lettre:<avis id>".
@@ -112,7 +129,7 @@ def queue_mail(code, to, variables, attachment=None):
     back: the variables are not stored, so a held mail could never be rendered
     again, and these mails carry what the candidate needs now (a validation link,
     a deadline)."""
-    template = template_for(code)
+    template = template_for(code, langue)
     if template is None:
         return None
     problem = None
@@ -121,8 +138,7 @@ def queue_mail(code, to, variables, attachment=None):
     except MailTemplateError as error:
         problem = f"Modèle {code} en erreur, modèle par défaut utilisé : {error}"[:2000]
         log.warning("%s (mail à %s)", problem, to)
-        _, sujet, corps = DEFAULT_TEMPLATES[code]
-        subject, body = render(sujet, corps, variables)
+        subject, body = render(*default_template(code, langue), variables)
     mail = OutboxMail.create(destinataire=to, sujet=subject, corps_texte=body, code=code,
                              last_error=problem, piece_jointe=attachment)
     if has_request_context():

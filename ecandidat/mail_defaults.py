@@ -178,3 +178,169 @@ DEFAULT_TEMPLATES = {
         "Le candidat {{ candidat }} (dossier {{ numero_dossier }}) passe de la liste "
         "complémentaire à la liste principale de la formation « {{ formation }} »." + SIGNATURE),
 }
+
+SIGNATURE_EN = "\n\n-- \nThis message was sent by eCandidat, please do not reply to it."
+
+# The English version of each code's template: (sujet, corps), same variables. A
+# commission alert is written for the institution's staff: its English text is used
+# only when the console asks for it (its mails are sent in French).
+ENGLISH_TEMPLATES = {
+    "CPT_MIN_CREATE": (
+        "Confirm the creation of your eCandidat account",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your eCandidat account has been created. Your file number is "
+        "{{ numero_dossier }}.\n\n"
+        "To confirm your email address and activate your account, open this link:\n"
+        "{{ lien_validation }}\n\n"
+        "This link is valid until {{ date_expiration }}. Without confirmation, the account "
+        "will be deleted." + SIGNATURE_EN),
+    "CPT_MIN_LIEN_VALID_OUBLIE": (
+        "Your new eCandidat confirmation link",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Here is a new link to confirm your eCandidat account (file number "
+        "{{ numero_dossier }}):\n{{ lien_validation }}\n\n"
+        "This link is valid until {{ date_expiration }}. The links sent before this one no "
+        "longer work." + SIGNATURE_EN),
+    "CPT_MIN_MDP_OUBLIE": (
+        "Resetting your eCandidat password",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your file number (username) is {{ numero_dossier }}.\n\n"
+        "To choose a new password, open this link:\n{{ lien_reinitialisation }}\n\n"
+        "This link works only once and expires on {{ date_expiration }}. If you did not ask "
+        "for anything, ignore this message: your password stays unchanged." + SIGNATURE_EN),
+    "CPT_MIN_MOD_MAIL": (
+        "Confirm your new eCandidat email address",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "The email address of your eCandidat account ({{ numero_dossier }}) has been "
+        "changed. To confirm it and sign in again, open this link:\n{{ lien_validation }}\n\n"
+        "This link is valid until {{ date_expiration }}." + SIGNATURE_EN),
+    "CANDIDATURE": (
+        "Your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” has been created.\n"
+        "Complete it and submit it before {{ date_retour }}: an application file that has "
+        "not been submitted does not count as an application." + SIGNATURE_EN),
+    "CANDIDATURE_ANNULATION": (
+        "Cancellation of your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” has been cancelled."
+        + SIGNATURE_EN),
+    "CANDIDATURE_CONFIRM": (
+        "Confirmation of your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "You have confirmed your application to the programme “{{ formation }}”."
+        + SIGNATURE_EN),
+    "CANDIDATURE_DESIST": (
+        "Withdrawal of your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your withdrawal from the programme “{{ formation }}” has been recorded."
+        "{% if motif_desistement %}\nReason given: {{ motif_desistement }}{% endif %}"
+        + SIGNATURE_EN),
+    "CANDIDATURE_DESIST_AUTO": (
+        "Automatic withdrawal of your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "As you did not confirm before {{ date_confirmation }}, you have been withdrawn from "
+        "the programme “{{ formation }}”." + SIGNATURE_EN),
+    "CANDIDATURE_RELANCE_FAVO": (
+        "Confirm your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "You have received a favourable opinion for the programme “{{ formation }}”. "
+        "Confirm your application or withdraw before {{ date_confirmation }}." + SIGNATURE_EN),
+    "CANDIDATURE_RELANCE_TRANSMISSION": (
+        "Your application to {{ formation }} has not been submitted",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” has not been submitted yet. "
+        "Submit it before {{ date_retour }}: an application file that has not been "
+        "submitted does not count as an application." + SIGNATURE_EN),
+    "STATUT_AT": (
+        "Your application file for {{ formation }} is pending",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "The status of your application file for the programme “{{ formation }}” is: Pending."
+        + SIGNATURE_EN),
+    "STATUT_RE": (
+        "Your application file for {{ formation }} has been received",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application file for the programme “{{ formation }}” has been received."
+        + SIGNATURE_EN),
+    "STATUT_IN": (
+        "Your application file for {{ formation }} is incomplete",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application file for the programme “{{ formation }}” is incomplete. Complete it "
+        "and submit it again before {{ date_retour }}." + SIGNATURE_EN),
+    "STATUT_CO": (
+        "Your application file for {{ formation }} is complete",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application file for the programme “{{ formation }}” is complete." + SIGNATURE_EN),
+    "TYPE_TRAIT_AD": (
+        "Your application to {{ formation }}: direct admission",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” is a direct admission."
+        + SIGNATURE_EN),
+    "TYPE_TRAIT_AC": (
+        "Your application to {{ formation }}: selective admission",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” will be examined by the "
+        "committee." + SIGNATURE_EN),
+    "TYPE_TRAIT_ATT": (
+        "Your application to {{ formation }}: processing pending",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "The processing type of your application to the programme “{{ formation }}” is "
+        "pending." + SIGNATURE_EN),
+    "AVIS_FAVORABLE": (
+        "Decision on your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "The committee has given a favourable opinion on your application to the "
+        "programme “{{ formation }}”. Confirm your application or withdraw before "
+        "{{ date_confirmation }}.{% if commentaire %}\n\n{{ commentaire }}{% endif %}"
+        + SIGNATURE_EN),
+    "AVIS_DEFAVORABLE": (
+        "Decision on your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "The committee has given an unfavourable opinion on your application to "
+        "the programme “{{ formation }}”.\nReason: {{ motivation }}"
+        "{% if commentaire %}\n\n{{ commentaire }}{% endif %}" + SIGNATURE_EN),
+    "AVIS_LISTE_ATT": (
+        "Decision on your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” has been placed on hold."
+        + SIGNATURE_EN),
+    "AVIS_LISTE_COMP": (
+        "Decision on your application to {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "Your application to the programme “{{ formation }}” has been placed on the "
+        "waiting list, at rank {{ rang }}." + SIGNATURE_EN),
+    "AVIS_PRESELECTION": (
+        "Pre-selection for the programme {{ formation }}",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "You have been pre-selected for the programme “{{ formation }}”. Test on "
+        "{{ preselection_date }} at {{ preselection_heure }}, place: {{ preselection_lieu }}."
+        + SIGNATURE_EN),
+    "COMMISSION_ALERT_TRANSMISSION": (
+        "[eCandidat] File submitted: {{ candidat }} — {{ formation }}",
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) has submitted their "
+        "application to the programme “{{ formation }}”." + SIGNATURE_EN),
+    "COMMISSION_ALERT_ANNULATION": (
+        "[eCandidat] Application cancelled: {{ candidat }} — {{ formation }}",
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) has cancelled their "
+        "application to the programme “{{ formation }}”." + SIGNATURE_EN),
+    "COMMISSION_ALERT_DESISTEMENT": (
+        "[eCandidat] Withdrawal: {{ candidat }} — {{ formation }}",
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) has withdrawn from the "
+        "programme “{{ formation }}”."
+        "{% if motif_desistement %}\nReason given: {{ motif_desistement }}{% endif %}"
+        + SIGNATURE_EN),
+    "COMMISSION_ALERT_LISTE_PRINC": (
+        "[eCandidat] Waiting list: {{ candidat }} — {{ formation }}",
+        "The applicant {{ candidat }} (file no. {{ numero_dossier }}) moves from the "
+        "waiting list to the main list of the programme “{{ formation }}”."
+        + SIGNATURE_EN),
+}
+
+
+def default_template(code, langue="fr"):
+    """(sujet, corps) of the default template of `code` in `langue` (French when that
+    language has none)."""
+    if langue == "en" and code in ENGLISH_TEMPLATES:
+        return ENGLISH_TEMPLATES[code]
+    _, sujet, corps = DEFAULT_TEMPLATES[code]
+    return sujet, corps

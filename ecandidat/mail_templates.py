@@ -6,7 +6,7 @@ The variables are those the code passes to ``queue_mail``: ecandidat.accounts
 (``_candidate_vars`` plus the extras of each decision). A template naming any
 other variable would fail at send time (the sandbox is strict), so it is
 refused when saved."""
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from jinja2 import meta
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
@@ -113,6 +113,28 @@ def check(code, sujet, corps):
     return errors
 
 
+def has_english(sujet_en, corps_en):
+    """Whether an English version is written (both parts): else English readers get
+    the French one (ecandidat.mail.stored_version)."""
+    return bool((sujet_en or "").strip() and (corps_en or "").strip())
+
+
+def check_versions(code, sujet, corps, sujet_en, corps_en):
+    """`check` of the French version, and of the English one (fields sujet_en,
+    corps_en) when any part of it is written: half an English version is refused."""
+    errors = check(code, sujet, corps)
+    if not (sujet_en or "").strip() and not (corps_en or "").strip():
+        return errors
+    if not has_english(sujet_en, corps_en):
+        missing = "sujet_en" if not (sujet_en or "").strip() else "corps_en"
+        errors[missing] = [_("Écrivez le sujet et le corps de la version anglaise, ou "
+                             "laissez les deux vides pour envoyer la version française.")]
+        return errors
+    for field, messages in check(code, sujet_en, corps_en).items():
+        errors[field + "_en"] = messages
+    return errors
+
+
 def sample_candidature(code):
     """The candidature a preview of `code` is rendered on: the latest live one
     (with an avis for a decision mail), or None (sample values then)."""
@@ -125,7 +147,7 @@ def sample_candidature(code):
     return query.order_by(Candidature.id.desc()).first()
 
 
-def preview(code, sujet, corps, candidature=None):
+def preview(code, sujet, corps, candidature=None, langue="fr"):
     """(sujet, corps) rendered as the sandbox renders mails: on `candidature`'s
     values when given (sample values for what it lacks), else on sample values.
 
@@ -133,7 +155,8 @@ def preview(code, sujet, corps, candidature=None):
     variables = samples_for(code)
     if candidature is not None:
         from ecandidat.workflow.engine import mail_variables
-        variables.update({name: value for name, value in
-                          mail_variables(code, candidature).items()
+        with force_locale(langue):  # its dates as the mail in that language writes them
+            values = mail_variables(code, candidature)
+        variables.update({name: value for name, value in values.items()
                           if name in variables and value not in (None, "")})
     return render(sujet or "", corps or "", variables)

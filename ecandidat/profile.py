@@ -621,15 +621,15 @@ def _items(rows, label=str, **flags):
 
 
 def pays():
-    """Countries, France first."""
+    """Countries in the reader's language, in its alphabetical order, France first."""
     rows = Pays.select().order_by(Pays.libelle).limit(MAX_REFERENTIAL_ROWS)
-    items = _items(rows, label=lambda row: row.libelle)
+    items = _items(rows, label=lambda row: row.label)
     return sorted(items, key=lambda item: item["value"] != FRANCE)
 
 
 def nationalites():
     rows = Pays.select().order_by(Pays.nationalite).limit(MAX_REFERENTIAL_ROWS)
-    return _items(rows, label=lambda row: row.nationalite)
+    return _items(rows, label=lambda row: row.nationalite_label)
 
 
 def departements():

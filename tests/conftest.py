@@ -7,10 +7,14 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from ecandidat import db
+from ecandidat import db, i18n
 from ecandidat.models import ALL_MODELS
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+# `make test` builds the .mo files; `pytest` alone gets them here (missing or older
+# than their .po).
+i18n.compile_if_stale()
 
 
 def is_postgres():

@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "admin.login", "admin.static",
     # Single sign-on: the way to the institution's login page and back (404 unless set up).
     "sso.candidate_start", "sso.candidate_callback", "admin.sso_login", "admin.sso_callback",
+    "language.switch",  # the language switch: a visitor's choice, kept in the session
 }
 SAMPLE_VALUES = {"int": 999_999, "default": "x", "path": "x.txt"}
 

@@ -598,9 +598,11 @@ def test_a_change_shows_at_the_next_request_with_a_new_etag(client, demo, change
 
 
 def console_form(page):
-    """The fields of the first form of a console page, as a browser would send them."""
+    """The fields of the first form of a console page (the language switch aside), as
+    a browser would send them."""
     document = tinyhtml5.parse(page, namespace_html_elements=False)
-    form = next(f for f in document.iter("form") if f.get("method", "").lower() == "post")
+    form = next(f for f in document.iter("form") if f.get("method", "").lower() == "post"
+                and "language-switch" not in f.get("class", ""))
     data = {}
     for field in form.iter("input"):
         kind = field.get("type", "text")

@@ -485,8 +485,8 @@ def dropped_after_lookup(app, monkeypatch):
     before the reader opens it (once)."""
     original, dropped = dossiers.document, []
 
-    def document(candidature):
-        found = original(candidature)
+    def document(candidature, language=None):
+        found = original(candidature, language)
         if found.stored and not dropped:
             Candidature.update(dossier_pdf=None, dossier_empreinte=None).where(
                 Candidature.id == candidature.id).execute()

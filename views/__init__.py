@@ -52,6 +52,9 @@ def init_views(app):
                       sso.bp):
         app.register_blueprint(blueprint)
 
+    from views import language
+    language.init_app(app)
+
     from views.admin import init_admin
     init_admin(app)
 

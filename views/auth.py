@@ -1,6 +1,6 @@
 """Connexion, Créer un compte, validation, forgotten credentials, Déconnexion."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import login_user, logout_user
 
 from ecandidat import accounts, sso
@@ -57,8 +57,10 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
+            # The language the visitor reads now (chosen, or their browser's) becomes
+            # the account's: its first mail, the validation link, is in it.
             accounts.create_account(form.nom.data, form.prenom.data, form.email.data,
-                                    form.password.data)
+                                    form.password.data, langue=str(get_locale()))
         except accounts.AccountError as error:
             _attach(form, error)
         else:

@@ -2,7 +2,7 @@
 download. Every id in a URL is loaded through the candidate's own rows (else 404)."""
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from ecandidat import clock, codes, dossiers, storage, workflow
 from ecandidat.models import Candidature, Formation, PieceJustificative, Question
@@ -207,7 +207,7 @@ def dossier(candidature_id):
     candidature = own_candidature(candidature_id)
     name = f"dossier-{current_candidat().compte.numero_dossier}-{candidature.formation.code}.pdf"
     try:
-        document = dossiers.opened(candidature)
+        document = dossiers.opened(candidature, language=str(get_locale()))
     except dossiers.NotReady:
         retry = RETRY_SECONDS
         page = render_template("candidatures/dossier_en_preparation.html",

@@ -11,11 +11,11 @@ candidate, whose account the menu needs), then
   HTML) inside the layout rendered per request; a search filters the cached rows and
   renders only what it found.
 
-Who asks changes the layout, not the offer: an anonymous visitor (or a console user)
-gets the Connexion menu, the same for all of them; a signed-in candidate gets their
-menu, whose Déconnexion button carries their session's CSRF token. So a candidate's
-ETag is derived from their session (account and CSRF token) and from the half of the
-token's lifetime we are in, so that a page kept by a 304 never holds an expired
+Who asks changes the layout, not the offer: an anonymous visitor gets the Connexion
+menu, the same for all of them; a signed-in candidate gets their menu, whose
+Déconnexion button carries their session's CSRF token, as does the language switch of
+anyone signed in (a console user too). So a signed-in ETag is derived from their
+session (account and CSRF token) and from the half of the token's lifetime we are in, so that a page kept by a 304 never holds an expired
 token; their responses are `private`, and every response `Vary: Cookie,
 Accept-Language`. A page showing a flash message (shown once) has no validator."""
 import datetime
@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, make_response, render_template, request,
                    session, url_for)
 from flask_babel import get_locale, gettext
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.http import is_resource_modified, quote_etag
@@ -89,17 +90,17 @@ def release():
 
 def page_variant():
     """What the layout depends on besides the offer: ANONYMOUS, or a digest of the
-    signed-in candidate's session; None when a flash message waits to be shown."""
+    signed-in user's session; None when a flash message waits to be shown."""
     if session.get("_flashes"):
         return None
-    compte = signed_in_compte()
-    if compte is None:
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
         return ANONYMOUS
     generate_csrf()  # the session's token exists from the first page on, so this is stable
     lifetime = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
     period = int(time.time() // (lifetime / 2)) if lifetime else 0
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    return "candidat-" + digest(compte.get_id(), session.get(field, ""), period)
+    return "candidat-" + digest(user.get_id(), session.get(field, ""), period)
 
 
 def etag(stamp, today, query, variant):

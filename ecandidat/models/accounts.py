@@ -90,6 +90,8 @@ class User(LoginMixin, BaseModel):
     created_at = UTCDateTimeField(default=clock.now)
     sso_issuer = CharField(null=True)  # as CompteCandidat's
     sso_subject = CharField(null=True)
+    # The console's language once chosen with the switch; None: the browser's.
+    langue = CharField(max_length=5, null=True)
 
     login_prefix = "u"
 

@@ -50,7 +50,7 @@ class Adresse(BaseModel):
         parts = [self.adresse1, self.adresse2, self.adresse3,
                  " ".join(p for p in (self.code_postal, city, self.cedex) if p)]
         if self.pays_id and self.pays_id != "100":
-            parts.append(self.pays.libelle)
+            parts.append(self.pays.label)
         return [p for p in parts if p]
 
     def __str__(self):

@@ -11,6 +11,9 @@ class MailTemplate(BaseModel):
     libelle = CharField()
     sujet = CharField()
     corps = TextField()  # Jinja text with the variables listed in ecandidat.mail
+    # The English version; None (or empty): English readers get the French one.
+    sujet_en = CharField(null=True)
+    corps_en = TextField(null=True)
     actif = BooleanField(default=True)
 
     def __str__(self):

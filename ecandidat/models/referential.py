@@ -13,7 +13,21 @@ class Pays(BaseModel):
     nationalite = CharField()
 
     def __str__(self):
-        return self.libelle
+        return self.label
+
+    @property
+    def label(self):
+        """The name in the reader's language (ecandidat.i18n.country_name)."""
+        from ecandidat.i18n import country_name
+        return country_name(self.iso2, self.libelle)
+
+    @property
+    def nationalite_label(self):
+        """The nationality in French; in another language, the country's name (CLDR
+        has no names of nationalities)."""
+        from ecandidat.i18n import country_name
+        name = country_name(self.iso2, None)
+        return name or self.nationalite
 
 
 class Departement(BaseModel):

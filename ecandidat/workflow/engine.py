@@ -1,10 +1,11 @@
 """Applying the rules table: one write transaction per action, on the locked
 candidature, with its conditional write, its audit row and its mails."""
-from flask_babel import format_date, lazy_gettext as _l
+from flask_babel import force_locale, format_date, lazy_gettext as _l
 
 from ecandidat import clock, dossiers
 from ecandidat.audit import record, snapshot
 from ecandidat.db import write_transaction
+from ecandidat.i18n import institution_language, language_of
 from ecandidat.mail import queue_mail
 from ecandidat.models import Candidature
 from ecandidat.workflow.core import WorkflowError, lock_candidatures
@@ -154,11 +155,18 @@ def send(mail, candidature):
         # A decision mail carries the letter of its avis when the commission says so
         # (rendered when the mail is sent: ecandidat.mail, ecandidat.letters).
         from ecandidat.letters import mail_reference  # letters → pdf → workflow
-        queue_mail(mail.code, candidature.candidat.compte.email,
-                   mail_variables(mail.code, candidature),
-                   attachment=mail_reference(candidature, mail.code))
+        compte = candidature.candidat.compte
+        # In the candidate's language, whoever acts (a console user reads French).
+        langue = language_of(compte)
+        with force_locale(langue):
+            variables = mail_variables(mail.code, candidature)
+        queue_mail(mail.code, compte.email, variables,
+                   attachment=mail_reference(candidature, mail.code), langue=langue)
         return
     commission = candidature.formation.commission
     to = commission.mail_alerte or commission.mail
     if getattr(commission, mail.alert) and to:
-        queue_mail(mail.code, to, mail_variables(mail.code, candidature))
+        langue = institution_language()
+        with force_locale(langue):
+            variables = mail_variables(mail.code, candidature)
+        queue_mail(mail.code, to, variables, langue=langue)

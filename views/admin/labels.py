@@ -96,6 +96,9 @@ LABELS = {
     # modèle de mail
     "sujet": _l("Sujet"),
     "corps": _l("Corps du message"),
+    "sujet_en": _l("Objet en anglais"),
+    "corps_en": _l("Texte en anglais"),
+    "langue": _l("Langue"),
     # utilisateur
     "email": _l("Adresse mail"),
     "nom": _l("Nom"),

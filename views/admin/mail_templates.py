@@ -18,12 +18,17 @@ class MailTemplateView(ConsoleModelView):
     column_searchable_list = ("code", "libelle", "sujet")
     column_filters = ("actif",)
     column_default_sort = "code"
-    form_columns = ("libelle", "sujet", "corps", "actif")
-    form_widget_args = {"corps": {"rows": 14}}
+    # The English version under the French one: left empty, English readers get the French.
+    form_columns = ("libelle", "sujet", "corps", "sujet_en", "corps_en", "actif")
+    form_widget_args = {"corps": {"rows": 14}, "corps_en": {"rows": 14, "lang": "en"},
+                        "sujet_en": {"lang": "en"}}
     edit_template = "admin/mailtemplate_edit.html"
 
     def on_model_change(self, form, model, is_created):
-        errors = mail_templates.check(model.code, model.sujet, model.corps)
+        model.sujet_en = (model.sujet_en or "").strip() or None
+        model.corps_en = model.corps_en if (model.corps_en or "").strip() else None
+        errors = mail_templates.check_versions(model.code, model.sujet, model.corps,
+                                               model.sujet_en, model.corps_en)
         if errors:
             raise FieldErrors({field: messages[0] for field, messages in errors.items()})
 
@@ -40,19 +45,28 @@ class MailTemplateView(ConsoleModelView):
 
 def preview_context(code, form):
     """Variables of the code and the text of the form rendered on a sample
-    candidature — the latest one, else sample values — (or the reason it cannot be)."""
+    candidature — the latest one, else sample values — (or the reason it cannot be):
+    the French version, and the English one when it is written."""
     context = {"variables": [(name, mail_templates.DESCRIPTIONS[name][0])
                              for name in mail_templates.variables_for(code)],
-               "preview": None, "preview_errors": [], "preview_numero": None}
-    errors = mail_templates.check(code, form.sujet.data, form.corps.data)
-    if errors:
-        context["preview_errors"] = [m for messages in errors.values() for m in messages]
-        return context
+               "preview": None, "preview_errors": [], "preview_numero": None,
+               "preview_en": None, "preview_en_errors": []}
     candidature = mail_templates.sample_candidature(code)
     context["preview_numero"] = candidature.candidat.compte.numero_dossier if candidature else None
-    try:
-        context["preview"] = mail_templates.preview(code, form.sujet.data, form.corps.data,
-                                                    candidature)
-    except MailTemplateError as error:
-        context["preview_errors"] = [str(error)]
+    context["preview"], context["preview_errors"] = _preview(
+        code, form.sujet.data, form.corps.data, candidature, "fr")
+    if mail_templates.has_english(form.sujet_en.data, form.corps_en.data):
+        context["preview_en"], context["preview_en_errors"] = _preview(
+            code, form.sujet_en.data, form.corps_en.data, candidature, "en")
     return context
+
+
+def _preview(code, sujet, corps, candidature, langue):
+    """(rendered (sujet, corps) or None, [reasons it cannot be])."""
+    errors = mail_templates.check(code, sujet, corps)
+    if errors:
+        return None, [m for messages in errors.values() for m in messages]
+    try:
+        return mail_templates.preview(code, sujet, corps, candidature, langue=langue), []
+    except MailTemplateError as error:
+        return None, [str(error)]
