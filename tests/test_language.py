@@ -397,3 +397,18 @@ def test_countries_are_named_in_the_reader_s_language(app):
 
 
 from test_console_candidatures import world  # noqa: E402,F401
+
+
+def test_a_template_follows_force_locale_inside_a_request(app):
+    """Templates look the catalogue up once per language and request (app.py
+    request_translations): a mail rendered in English during a French request gets
+    English, and the page after it French again."""
+    from flask import render_template_string
+    page = '{{ _("Mon compte") }}'
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert render_template_string(page) == "Mon compte"
+        with force_locale("en"):
+            assert render_template_string(page) == "My account"
+            assert render_template_string('{{ ngettext("%(num)d stage", "%(num)d stages", 2) }}') \
+                == "2 internships"
+        assert render_template_string(page) == "Mon compte"
