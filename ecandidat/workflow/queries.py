@@ -1,6 +1,8 @@
 """What a candidature is asked and has provided, its published avis, its deadlines."""
 import datetime
 
+from flask import current_app
+
 from ecandidat import clock
 from ecandidat.models import (Avis, Candidature, PieceCandidat, PieceJustificative, Question,
                               ReponseQuestion)
@@ -112,6 +114,20 @@ def published_avis_by_candidature(candidatures):
 
 def published_avis(candidature):
     return published_avis_by_candidature([candidature]).get(candidature.id)
+
+
+def rang_shown(avis):
+    """The rank on the liste complémentaire the candidate sees (LC_RANG_AFFICHAGE):
+    none ("aucun"), the rang the commission entered ("saisi") or their place in the
+    queue as the workflow last computed it ("reel": ecandidat.workflow.decision)."""
+    if avis is None or avis.type_avis != "LC":
+        return None
+    mode = current_app.config.get("LC_RANG_AFFICHAGE", "saisi")
+    if mode == "saisi":
+        return avis.rang
+    if mode == "reel":
+        return avis.rang_reel
+    return None
 
 
 def live_candidatures(candidat):
