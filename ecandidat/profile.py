@@ -185,7 +185,10 @@ def completeness(candidat):
            .join_from(Candidat, Adresse, JOIN.LEFT_OUTER)
            .join_from(Candidat, CandidatBac, JOIN.LEFT_OUTER)
            .where(Candidat.id == candidat.id)
-           .dicts().get())
+           .dicts().first())
+    if row is None:  # deleted meanwhile (Supprimer mon compte in another tab): nothing is filled
+        return Completeness(infos_perso=False, adresse=False, bac=False, cursus_interne=0,
+                            cursus_externe=0, stages=0, experiences=0)
     return Completeness(
         infos_perso=_infos_perso_complete(candidat),
         adresse=bool(row["adresse1"] and (row["commune"] or row["ville"])),
