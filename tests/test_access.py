@@ -15,6 +15,8 @@ PUBLIC_ENDPOINTS = {
     "api.communes", "api.departements", "api.bac_series", "api.bac_mentions", "api.bac_specialites",
     "api.etablissements",
     "admin.login", "admin.static",
+    # The calendar feed: no session, its secret token only (bad tokens: tests/test_calendar.py).
+    "donnees.feed",
 }
 SAMPLE_VALUES = {"int": 999_999, "default": "x", "path": "x.txt"}
 
