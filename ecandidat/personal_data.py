@@ -30,12 +30,12 @@ from peewee import ForeignKeyField, JOIN, SqliteDatabase, sort_models
 from ecandidat import audit, clock, codes, storage
 from ecandidat.db import database, retrying, write_transaction
 from ecandidat.mail import queue_mail
-from ecandidat.models import (ALL_MODELS, AbonnementCalendrier, Adresse, Avis, Candidat,
-                              CandidatBac, CandidatBacSpecialite, Candidature, Centre,
-                              Commission, CompteCandidat, CursusExterne, CursusInterne,
-                              ExperiencePro, Formation, MotivationAvis, OutboxMail,
-                              PieceCandidat, PieceJustificative, Question, ReponseQuestion,
-                              Stage)
+from ecandidat.models import (ALL_MODELS, AbonnementCalendrier, Adresse, AuditLog, Avis,
+                              Candidat, CandidatBac, CandidatBacSpecialite, Candidature,
+                              Centre, Commission, CompteCandidat, CursusExterne,
+                              CursusInterne, ExperiencePro, Formation, MotivationAvis,
+                              OutboxMail, PieceCandidat, PieceJustificative, Question,
+                              ReponseQuestion, Stage)
 from ecandidat.security import check_password
 from ecandidat.workflow.core import delete_files_after_commit, locked
 from ecandidat.workflow.queries import date_confirmation, date_retour, rang_shown
@@ -549,6 +549,16 @@ def _stored_files(rows):
     return names
 
 
+def _forget_audit(rows):
+    """The audit rows about the deleted rows hold what the candidate typed (answers,
+    file names, profile values): they go too. None of these rows ever reached a
+    commission; the deletion's own audit row is written after."""
+    for model, ids in rows.items():
+        for chunk in _chunks(ids):
+            AuditLog.delete().where(AuditLog.table == model._meta.table_name,
+                                    AuditLog.record_id.in_(chunk)).execute()
+
+
 def _lock_account(compte_id):
     """The account's row, locked against every other write — FOR UPDATE, not the
     workflow's FOR NO KEY UPDATE: a row inserted meanwhile that refers to it would
@@ -565,7 +575,8 @@ def delete_account(compte, now=None):
     One write transaction: the account locked, then the candidate (the workflow's lock:
     a transmission, an upload, a new candidature wait for it or it waits for them), the
     check made on what is committed then, every owned row deleted children first, the
-    candidate's address, the mails to them; an audit row kept with the n° dossier only;
+    candidate's address, the mails to them and the audit rows about what is deleted;
+    an audit row kept with the n° dossier only;
     the confirmation mail queued (it never blocks the deletion). The stored files are
     removed once committed: a crash before leaves only orphan files, which
     `flask invariants` reports and the `fichiers` job removes."""
@@ -587,6 +598,7 @@ def delete_account(compte, now=None):
             if candidat is not None and candidat.adresse_id:
                 Adresse.delete().where(Adresse.id == candidat.adresse_id).execute()
             OutboxMail.delete().where(_mails_to(row)).execute()
+            _forget_audit(rows)
             audit.record(f"candidat:{row.numero_dossier}", ACTION_DELETE, row,
                          {"numero_dossier": row.numero_dossier}, None)
             _queue_confirmation(row)

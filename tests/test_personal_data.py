@@ -245,6 +245,11 @@ def test_every_table_that_hangs_off_the_account_is_emptied(app, world):
         "ReponseQuestion", "CandidatureTag", "AbonnementCalendrier"}
     theirs_before = owned_counts(other.id)
     files, other_files = stored_names(candidat), stored_names(other_candidat)
+    audited = AuditLog.select().where(AuditLog.actor == f"candidat:{compte.numero_dossier}")
+    theirs_audited = AuditLog.select().where(AuditLog.actor == f"candidat:{other.numero_dossier}")
+    assert audited.count() and theirs_audited.count()
+    theirs_audit_before = theirs_audited.count()
+    assert AuditLog.select().where(AuditLog.after.contains("CAMILLESECRET")).exists()
     adresse_id = candidat.adresse_id
     mails_to_me = OutboxMail.select().where(OutboxMail.destinataire == compte.email).count()
     assert mails_to_me and files
@@ -265,8 +270,13 @@ def test_every_table_that_hangs_off_the_account_is_emptied(app, world):
         OutboxMail.destinataire == compte.email)] == ["CPT_MIN_SUPPRESSION"]
     [mail] = outbox("CPT_MIN_SUPPRESSION")
     assert compte.numero_dossier in mail.corps_texte
-    # The audit keeps the n° dossier, nothing else of them.
-    [row] = AuditLog.select().where(AuditLog.action == personal_data.ACTION_DELETE)
+    # The audit keeps the n° dossier, nothing else of them (the rows about what they typed
+    # go: answers, file names); the other candidate's trail stays.
+    [row] = AuditLog.select().where(AuditLog.actor == f"candidat:{compte.numero_dossier}")
+    assert row.action == personal_data.ACTION_DELETE
+    assert not AuditLog.select().where(AuditLog.before.contains("CAMILLESECRET")
+                                       | AuditLog.after.contains("CAMILLESECRET")).exists()
+    assert theirs_audited.count() == theirs_audit_before
     assert (row.table, row.record_id, row.actor) == ("compte_candidat", compte.id,
                                                      f"candidat:{compte.numero_dossier}")
     assert json.loads(row.before) == {"numero_dossier": compte.numero_dossier}
