@@ -54,7 +54,11 @@ def key_dates(candidature, avis):
              (JURY, formation.date_jury, False),
              (PUBLICATION, formation.date_publication, False)]
     if avis is None or avis.type_avis == "FA":
-        deadline = date_confirmation(candidature, avis)
+        # Without an avis a délai counts from nothing yet: unknown (and not read again
+        # for each candidature of a feed).
+        unknown = (avis is None and formation.delai_confirmation
+                   and not candidature.date_confirmation_manuelle)
+        deadline = None if unknown else date_confirmation(candidature, avis)
         answered = candidature.confirmation is not None
         dates.append((CONFIRMATION, deadline, avis is not None and not answered))
     return [(kind, day, remind) for kind, day, remind in dates if day]

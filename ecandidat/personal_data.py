@@ -24,6 +24,7 @@ import operator
 import os
 import zipfile
 
+from flask import g
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import ForeignKeyField, JOIN, SqliteDatabase, sort_models
 
@@ -101,16 +102,17 @@ def _labelled(code_set, code):
 
 
 def _reference(row, field):
-    """A foreign key to reference data: its code and its label (one query, or none when
-    the row already holds it)."""
+    """A foreign key to reference data: its code and its label, each distinct row read
+    once per export (the same country in five cursus is one query)."""
     key = getattr(row, field.object_id_name)
     if key is None:
         return None
-    try:
-        target = getattr(row, field.name)
-    except field.rel_model.DoesNotExist:
-        return {"code": key}
-    return {"code": key, "libelle": str(target)}
+    labels = g.setdefault("personal_data_labels", {})
+    if (field.rel_model, key) not in labels:
+        target = field.rel_model.get_or_none(field.rel_field == key)
+        labels[field.rel_model, key] = str(target) if target is not None else None
+    label = labels[field.rel_model, key]
+    return {"code": key, "libelle": label} if label is not None else {"code": key}
 
 
 def _fields(row, skip=()):

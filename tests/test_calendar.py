@@ -237,3 +237,24 @@ def test_the_subscription_page_refuses_visitors_and_forged_posts(app, client, ca
     sign_in(client, candidate[0])
     assert client.post("/mon-compte/calendrier", data={"action": "generer"}).status_code == 400
     assert not AbonnementCalendrier.select().exists()
+
+
+def test_the_feed_reads_as_many_statements_for_four_candidatures_as_for_one(app, client,
+                                                                          candidate):
+    from test_catalog import counting_queries
+    compte, _candidat, _actor = candidate
+    apply(candidate, dated_formation("F0", date_confirmation=None, delai_confirmation=3))
+    token = calendar.new_subscription(compte)
+
+    def statements():
+        with counting_queries() as counter:
+            assert client.get(f"/calendrier/{token}.ics").status_code == 200
+        return counter.count
+    before = statements()
+    for n in range(1, 4):
+        candidature = apply(candidate, dated_formation(f"F{n}", date_confirmation=None,
+                                                       delai_confirmation=3))
+        if n % 2:
+            publish(candidature, "FA", datetime.datetime(2026, 5, 21, 8,
+                                                         tzinfo=datetime.timezone.utc))
+    assert before > 0 and statements() == before

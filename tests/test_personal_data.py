@@ -418,3 +418,32 @@ def wait_for(condition, seconds=10):
     while not condition():
         assert time.monotonic() < deadline, "waited in vain"
         time.sleep(0.05)
+
+
+def test_the_export_reads_as_many_statements_for_ten_rows_as_for_one(app, client, world):
+    from ecandidat.models import Pays
+    from test_catalog import counting_queries
+    (compte, candidat, _candidature), _theirs, _formation, _asked = world
+    espagne = Pays.get_by_id("134")
+    CursusExterne.create(candidat=candidat, annee=2019, libelle="DUT", obtenu="O",
+                         pays=espagne)
+    sign_in(client, compte)
+
+    def statements():
+        with counting_queries() as counter:
+            response = client.get("/mon-compte/mes-donnees.zip", buffered=False)
+            b"".join(response.response)
+            response.close()
+        return counter.count
+    before = statements()
+    actor = workflow.Actor.candidat(candidat)
+    for n in range(3):
+        formation = open_formation(code=f"PLUS{n}")
+        candidature = workflow.candidater(actor, candidat, formation)
+        workflow.deposer_piece(actor, candidature, pieces(formation)["lettre"], PDF_BYTES,
+                               f"lettre-{n}.pdf")
+        publish(candidature, "FA", commentaire=f"avis {n}")
+        CursusExterne.create(candidat=candidat, annee=2010 + n, libelle=f"Cursus {n}",
+                             obtenu="N", pays=espagne)
+        Stage.create(candidat=candidat, annee=2010 + n, duree="1 mois", employeur=f"E{n}")
+    assert before > 10 and statements() == before
