@@ -258,3 +258,13 @@ def test_the_feed_reads_as_many_statements_for_four_candidatures_as_for_one(app,
             publish(candidature, "FA", datetime.datetime(2026, 5, 21, 8,
                                                          tzinfo=datetime.timezone.utc))
     assert before > 0 and statements() == before
+
+
+def test_an_account_deleted_by_a_job_takes_its_subscription_along(app, candidate):
+    """The jobs delete accounts with a plain DELETE (comptes, archivage): the database
+    removes the subscription with it (ON DELETE CASCADE, migration 0013)."""
+    compte, candidat, _actor = candidate
+    calendar.new_subscription(compte)
+    from ecandidat import jobs
+    assert jobs._delete_accounts([compte.id]) == 1
+    assert not AbonnementCalendrier.select().exists()

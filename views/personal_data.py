@@ -92,7 +92,7 @@ def _ics(data, filename, attachment):
 def candidature_ics(candidature_id):
     candidature = own_candidature(candidature_id)
     data = calendar.candidature_calendar(candidature, _candidature_link)
-    return _ics(data, f"candidature-{candidature.formation.code}.ics", attachment=True)
+    return _ics(data, f"candidature-{candidature.id}.ics", attachment=True)
 
 
 @bp.route("/calendrier/<token>.ics")
