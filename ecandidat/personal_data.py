@@ -571,15 +571,15 @@ def _lock_account(compte_id):
     return query.first()
 
 
-def delete_account(compte, now=None):
+def delete_account(compte):
     """Delete the account and everything that hangs off it, or DeletionRefused.
 
     One write transaction: the account locked, then the candidate (the workflow's lock:
     a transmission, an upload, a new candidature wait for it or it waits for them), the
     check made on what is committed then, every owned row deleted children first, the
-    candidate's address, the mails to them and the audit rows about what is deleted;
-    an audit row kept with the n° dossier only;
-    the confirmation mail queued (it never blocks the deletion). The stored files are
+    candidate's address, the mails to them and the audit rows about what is deleted; an
+    audit row kept with the n° dossier only; the confirmation mail queued (it never
+    blocks the deletion). The stored files are
     removed once committed: a crash before leaves only orphan files, which
     `flask invariants` reports and the `fichiers` job removes."""
     def attempt():
