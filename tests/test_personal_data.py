@@ -229,7 +229,7 @@ def owned_counts(compte_id):
             personal_data.owned_rows(compte_id).items()}
 
 
-def test_every_table_that_hangs_off_the_account_is_emptied(app, world):
+def test_every_table_that_hangs_off_the_account_is_emptied(app, runner, world):
     """The deletion walks the foreign keys; this test makes sure it met each such table
     with rows: a table added later that refers to the account (or to a row of it) must
     get a row in build_account, so that its deletion is proven here."""
@@ -283,6 +283,9 @@ def test_every_table_that_hangs_off_the_account_is_emptied(app, world):
     assert row.after is None
     with pytest.raises(accounts.AccountError):
         accounts.authenticate(compte.email, PASSWORD)
+    # No impossible state left: no file without its row, no row without its file.
+    checked = runner.invoke(args=["invariants", "--grace", "0"])
+    assert checked.exit_code == 0, checked.output
 
 
 def test_an_account_with_nothing_but_itself_is_deleted(app, make_compte):
