@@ -38,6 +38,14 @@ DEFAULT_TEMPLATES = {
         "L'adresse mail de votre compte eCandidat ({{ numero_dossier }}) a été modifiée. "
         "Pour la valider et vous reconnecter, ouvrez ce lien :\n{{ lien_validation }}\n\n"
         "Ce lien est valable jusqu'au {{ date_expiration }}." + SIGNATURE),
+    "CPT_MIN_SUPPRESSION": (
+        "Suppression du compte",
+        "Votre compte eCandidat est supprimé",
+        "Bonjour {{ prenom }} {{ nom }},\n\n"
+        "À votre demande, votre compte eCandidat (numéro de dossier {{ numero_dossier }}) "
+        "a été supprimé, avec votre dossier et les fichiers que vous aviez déposés.\n\n"
+        "Si vous n'êtes pas à l'origine de cette suppression, contactez l'établissement."
+        + SIGNATURE),
     "CANDIDATURE": (
         "Candidature créée",
         "Votre candidature à {{ formation }}",

@@ -191,6 +191,9 @@ COMPLETENESS = PreparedSelect(lambda candidat_id: (
 def completeness(candidat):
     """The Completeness of ``candidat``'s file, read in one query."""
     row = COMPLETENESS.first(candidat.id)
+    if row is None:  # deleted meanwhile (Supprimer mon compte in another tab): nothing is filled
+        return Completeness(infos_perso=False, adresse=False, bac=False, cursus_interne=0,
+                            cursus_externe=0, stages=0, experiences=0)
     return Completeness(
         infos_perso=_infos_perso_complete(candidat),
         adresse=bool(row["adresse1"] and (row["commune"] or row["ville"])),

@@ -18,6 +18,8 @@ PUBLIC_ENDPOINTS = {
     # Single sign-on: the way to the institution's login page and back (404 unless set up).
     "sso.candidate_start", "sso.candidate_callback", "admin.sso_login", "admin.sso_callback",
     "language.switch",  # the language switch: a visitor's choice, kept in the session
+    # The calendar feed: no session, its secret token only (bad tokens: tests/test_calendar.py).
+    "donnees.feed",
 }
 SAMPLE_VALUES = {"int": 999_999, "default": "x", "path": "x.txt"}
 

@@ -47,9 +47,9 @@ def init_views(app):
     from views.menu import init_menu
     init_menu(app)
 
-    from views import api, auth, candidatures, catalog, main, profile, sso
+    from views import api, auth, candidatures, catalog, main, personal_data, profile, sso
     for blueprint in (main.bp, auth.bp, profile.bp, api.bp, catalog.bp, candidatures.bp,
-                      sso.bp):
+                      sso.bp, personal_data.bp):
         app.register_blueprint(blueprint)
 
     from views import language

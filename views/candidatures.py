@@ -1,13 +1,13 @@
 """Candidatures of the signed-in candidate: apply, pieces, questions, transmit, cancel,
 download. Every id in a URL is loaded through the candidate's own rows (else 404)."""
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
 from ecandidat import clock, codes, dossiers, storage, workflow
 from ecandidat.models import Candidature, Formation, PieceJustificative, Question
 from ecandidat.text import drop_control_characters
 from ecandidat.workflow.commission import InvalidInput
+from ecandidat.workflow.queries import rang_shown
 from views.helpers import candidate_required, current_candidat
 from views.files import send_private_bytes, send_private_file
 
@@ -94,20 +94,6 @@ def detail(candidature_id):
         refusals=workflow.refusals_by_action(candidate_actor(), candidature),
         transmission_ahead=workflow.in_reach("transmettre", workflow.CANDIDAT, candidature),
         max_upload_mb=storage.max_bytes() // (1024 * 1024))
-
-
-def rang_shown(avis):
-    """The rank on the liste complémentaire the candidate sees (LC_RANG_AFFICHAGE):
-    none ("aucun"), the rang the commission entered ("saisi") or their place in the
-    queue as the workflow last computed it ("reel": ecandidat.workflow.decision)."""
-    if avis is None or avis.type_avis != "LC":
-        return None
-    mode = current_app.config.get("LC_RANG_AFFICHAGE", "saisi")
-    if mode == "saisi":
-        return avis.rang
-    if mode == "reel":
-        return avis.rang_reel
-    return None
 
 
 def _back_to_pieces(candidature):

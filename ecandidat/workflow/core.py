@@ -3,6 +3,7 @@ row locks, and removing replaced files only once nothing refers to them."""
 import dataclasses
 import logging
 
+from flask_babel import lazy_gettext as _l
 from peewee import SqliteDatabase
 
 from ecandidat import storage
@@ -67,8 +68,10 @@ def lock_candidature(candidature, candidat=True):
     state into `candidature`. Returns it. `candidat=False` locks the candidature's
     row only (a promotion from the liste complémentaire, which touches no piece)."""
     if candidat:
-        locked(Candidat.select(Candidat.id).where(Candidat.id == candidature.candidat_id)).get()
-    fresh = locked(Candidature.select().where(Candidature.id == candidature.id)).get()
+        _lock_candidat_id(candidature.candidat_id)
+    fresh = locked(Candidature.select().where(Candidature.id == candidature.id)).first()
+    if fresh is None:
+        raise WorkflowError(GONE)
     # Update the caller's instance (keeping its loaded formation) rather than
     # handing back another object that would load its relations again.
     candidature.__data__.update(fresh.__data__)
@@ -88,6 +91,8 @@ def lock_candidatures(candidatures, candidat=True):
     fresh = {row.id: row for row in locked(
         Candidature.select().where(Candidature.id.in_([c.id for c in candidatures]))
         .order_by(Candidature.id))}
+    if len(fresh) != len({c.id for c in candidatures}):
+        raise WorkflowError(GONE)
     for candidature in candidatures:
         candidature.__data__.update(fresh[candidature.id].__data__)
         candidature._dirty.clear()
@@ -96,7 +101,17 @@ def lock_candidatures(candidatures, candidat=True):
 
 def lock_candidat(candidat):
     """Inside a write transaction: lock the candidate's row (see `lock_candidature`)."""
-    locked(Candidat.select(Candidat.id).where(Candidat.id == candidat.id)).get()
+    _lock_candidat_id(candidat.id)
+
+
+# The candidate deleted their account (ecandidat.personal_data) while this action waited
+# for its lock: a refusal like any other, not an error.
+GONE = _l("Ce dossier n'existe plus : le compte a été supprimé.")
+
+
+def _lock_candidat_id(candidat_id):
+    if locked(Candidat.select(Candidat.id).where(Candidat.id == candidat_id)).first() is None:
+        raise WorkflowError(GONE)
 
 
 def delete_files_after_commit(names):

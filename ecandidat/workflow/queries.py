@@ -1,6 +1,8 @@
 """What a candidature is asked and has provided, its published avis, its deadlines."""
 import datetime
 
+from flask import current_app
+
 from ecandidat import clock
 from ecandidat.db import PreparedSelect
 from ecandidat.models import (Avis, Candidature, Formation, PieceCandidat, PieceJustificative,
@@ -134,6 +136,20 @@ def candidatures_page(candidat):
     candidatures = list(LIVE_CANDIDATURES_WITH_FORMATION.rows(candidat.id))
     latest = {avis.candidature_id: avis for avis in PUBLISHED_AVIS_OF_CANDIDAT.rows(candidat.id)}
     return candidatures, latest
+
+
+def rang_shown(avis):
+    """The rank on the liste complémentaire the candidate sees (LC_RANG_AFFICHAGE):
+    none ("aucun"), the rang the commission entered ("saisi") or their place in the
+    queue as the workflow last computed it ("reel": ecandidat.workflow.decision)."""
+    if avis is None or avis.type_avis != "LC":
+        return None
+    mode = current_app.config.get("LC_RANG_AFFICHAGE", "saisi")
+    if mode == "saisi":
+        return avis.rang
+    if mode == "reel":
+        return avis.rang_reel
+    return None
 
 
 def live_candidatures(candidat):
