@@ -222,6 +222,12 @@ ENGLISH_TEMPLATES = {
         "The email address of your eCandidat account ({{ numero_dossier }}) has been "
         "changed. To confirm it and sign in again, open this link:\n{{ lien_validation }}\n\n"
         "This link is valid until {{ date_expiration }}." + SIGNATURE_EN),
+    "CPT_MIN_SUPPRESSION": (
+        "Your eCandidat account has been deleted",
+        "Hello {{ prenom }} {{ nom }},\n\n"
+        "As you asked, your eCandidat account (file number {{ numero_dossier }}) has been "
+        "deleted, with your file and the files you had uploaded.\n\n"
+        "If you did not ask for this deletion, contact the institution." + SIGNATURE_EN),
     "CANDIDATURE": (
         "Your application to {{ formation }}",
         "Hello {{ prenom }} {{ nom }},\n\n"
