@@ -88,6 +88,8 @@ EXCLUDED = {
     "piecejustificative.modele_view": "fichier modèle d'une pièce, servi tel quel",
     "sso.candidate_start": "redirection vers le fournisseur d'identité (tests/test_sso.py)",
     "sso.candidate_callback": "retour du fournisseur d'identité, redirige (tests/test_sso.py)",
+    "donnees.candidature_ics": "calendrier .ics d'une candidature (tests/test_calendar.py)",
+    "donnees.feed": "flux .ics de l'abonnement, sans session (tests/test_calendar.py)",
     "admin.sso_login": "redirection vers le fournisseur d'identité (tests/test_sso.py)",
     "admin.sso_callback": "retour du fournisseur d'identité, redirige (tests/test_sso.py)",
 }
@@ -186,7 +188,7 @@ def build_plan(app, users, nathan, candidatures):
             plan.add("anonyme", "auth.validate", token=token, lands_on=url_for("auth.login"),
                      only_width=width)
         plan.visits.append(Visit("anonyme", "/page-qui-n-existe-pas", "404", status=404))
-        plan.add("anonyme", "admin.login", form="form")
+        plan.add("anonyme", "admin.login", form="form:not(.language-switch)")
 
         # The candidate with a full file and candidatures in several states
         for endpoint in ("main.index", "catalog.offre", "profile.summary",
@@ -196,6 +198,8 @@ def build_plan(app, users, nathan, candidatures):
             plan.add("candidat", endpoint)
         plan.add("candidat", "catalog.formation", formation_id=aes.id)
         plan.add("candidat", "auth.change_email", form="main form")
+        plan.add("candidat", "donnees.subscription")
+        plan.add("candidat", "donnees.delete_account")  # refused: a candidature was transmitted
         entries = {"cursus_externe": nathan.cursus_externes[0],
                    "stages": nathan.stages[0], "experiences": nathan.experiences[0]}
         for kind, entry in entries.items():
@@ -214,6 +218,8 @@ def build_plan(app, users, nathan, candidatures):
         plan.add("nouveau", "profile.summary")
         for endpoint in ("profile.infos_perso", "profile.adresse", "profile.bac"):
             plan.add("nouveau", endpoint, form="main form")
+        # Nothing transmitted: the confirmation form (sent empty: refused, nothing deleted)
+        plan.add("nouveau", "donnees.delete_account", form="main form")
 
         # The console, as administrator: every view's pages it offers
         admin = User.get(User.email == users["admin"])
