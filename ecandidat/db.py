@@ -11,7 +11,8 @@ import time
 from peewee import (DatabaseProxy, DateTimeField, Model, OperationalError, SqliteDatabase,
                     Value)
 from playhouse.db_url import connect as connect_url
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 from playhouse.migrations import Runner
 
 database = DatabaseProxy()
@@ -28,6 +29,8 @@ DEFAULT_POOL_MAX_AGE_SECONDS = 300
 # A request that finds every pooled connection in use waits this long for one to be
 # given back, then fails (500) rather than queueing for ever.
 POOL_WAIT_SECONDS = 10
+# A pooled PostgreSQL connection idle this long is checked before it is handed out.
+CHECK_IDLE_SECONDS = 1.0
 POSTGRES_SCHEMES = ("postgres", "postgresql")
 
 # One pool per database URL in the process: every app the process builds (the tests
@@ -153,8 +156,9 @@ def make_database(url, pool_size=DEFAULT_POOL_SIZE, max_age=DEFAULT_POOL_MAX_AGE
 
     PostgreSQL: a pool of at most `pool_size` connections per process (connecting
     costs ~5 ms, more than a whole simple page's queries); closing gives the connection
-    back, rolled back. A connection taken from the pool is checked first (one round
-    trip; a dead one, after a server restart, is dropped), and one older than `max_age`
+    back, rolled back. A connection taken from the pool after a second idle is checked
+    first (one round trip; a dead one, after a server restart, is dropped: PostgresqlPool),
+    and one older than `max_age`
     seconds is closed instead of reused, so a backend's memory or a failover to another
     server is not kept for ever. Each thread has its own connection. `pool_size` 0: a
     new connection every time.
@@ -178,11 +182,39 @@ def make_database(url, pool_size=DEFAULT_POOL_SIZE, max_age=DEFAULT_POOL_MAX_AGE
         return SqliteDatabase(path, pragmas=pragmas)
     scheme, rest = url.split("://", 1)
     if scheme in POSTGRES_SCHEMES and pool_size > 0:
-        pooled = f"{scheme}+pool://{rest}"
-        return _pool(pooled, pool_size, max_age, lambda: connect_url(
-            pooled, max_connections=pool_size, stale_timeout=max_age,
+        return _pool(url, pool_size, max_age, lambda: PostgresqlPool(
+            **parse_url(url), max_connections=pool_size, stale_timeout=max_age,
             timeout=POOL_WAIT_SECONDS))
     return connect_url(url)
+
+
+class PostgresqlPool(PooledPostgresqlDatabase):
+    """peewee's pool checks a connection (a SELECT 1 round trip) each time it hands it
+    out; this one only when the connection has been idle CHECK_IDLE_SECONDS. At a peak
+    a connection goes back and out again within milliseconds, and that round trip was
+    a tenth of a signed-in page. A server restarted is still noticed by the first
+    request after a second of quiet; a query caught within that second fails as any
+    query on a lost connection does, and the connection is dropped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._returned_at = {}  # connection key → when it went back to the pool
+
+    def _close(self, conn, close_conn=False):
+        key = self.conn_key(conn)
+        if close_conn:
+            self._returned_at.pop(key, None)
+        else:
+            self._returned_at[key] = time.monotonic()
+        return super()._close(conn, close_conn)
+
+    def _is_closed(self, conn):
+        if conn.closed:
+            return True
+        returned = self._returned_at.get(self.conn_key(conn))
+        if returned is not None and time.monotonic() - returned < CHECK_IDLE_SECONDS:
+            return False
+        return super()._is_closed(conn)
 
 
 def _pool(url, size, max_age, make):

@@ -9,10 +9,12 @@ import shutil
 import threading
 
 import peewee
+import psycopg
 import pytest
+from playhouse.pool import PooledPostgresqlDatabase
 
 from app import create_app
-from conftest import is_postgres, sign_in
+from conftest import TEST_DATABASE_URL, is_postgres, sign_in
 from ecandidat import clock, db, workflow
 from ecandidat.models import Avis, Candidat, Candidature, CompteCandidat, Formation
 from factories import complete_candidat, open_formation, pieces, question
@@ -300,3 +302,31 @@ def test_the_prepared_candidate_pages_show_what_the_database_holds(candidate_cli
         CompteCandidat.id == candidate_client.compte.id).execute()
     assert "ZZ99ZZ99" in candidate_client.get("/mon-compte/").get_data(as_text=True)
 
+
+
+postgres_only = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL pool (PostgresqlPool)")
+
+
+@postgres_only
+def test_a_connection_back_from_a_request_is_handed_out_again_without_a_round_trip(
+        candidate_client, monkeypatch):
+    checks = []
+    original = PooledPostgresqlDatabase._is_closed  # peewee's check: a SELECT 1
+    monkeypatch.setattr(PooledPostgresqlDatabase, "_is_closed",
+                        lambda self, conn: checks.append(1) or original(self, conn))
+    db.database.close()
+    for _ in range(5):
+        assert candidate_client.get("/mon-compte/").status_code == 200
+    assert checks == []  # each request took the connection the previous one gave back
+
+
+@postgres_only
+def test_a_connection_idle_for_a_second_is_checked_and_a_dead_one_dropped(
+        candidate_client, monkeypatch):
+    monkeypatch.setattr(db, "CHECK_IDLE_SECONDS", 0.0)
+    dead = backend_pid()
+    db.database.close()
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (dead,))
+    assert candidate_client.get("/mon-compte/").status_code == 200
+    assert backend_pid() != dead
