@@ -211,7 +211,7 @@ class PostgresqlPool(PooledPostgresqlDatabase):
     def _is_closed(self, conn):
         if conn.closed:
             return True
-        returned = self._returned_at.get(self.conn_key(conn))
+        returned = self._returned_at.pop(self.conn_key(conn), None)
         if returned is not None and time.monotonic() - returned < CHECK_IDLE_SECONDS:
             return False
         return super()._is_closed(conn)

@@ -30,6 +30,7 @@ from peewee import ForeignKeyField, JOIN, SqliteDatabase, sort_models
 
 from ecandidat import audit, clock, codes, storage
 from ecandidat.db import database, retrying, write_transaction
+from ecandidat.i18n import language_of
 from ecandidat.mail import queue_mail
 from ecandidat.models import (ALL_MODELS, AbonnementCalendrier, Adresse, AuditLog, Avis,
                               Candidat, CandidatBac, CandidatBacSpecialite, Candidature,
@@ -55,8 +56,9 @@ ACTION_DELETE = "supprimer_compte"
 # explain it. Dates are ISO 8601 (AAAA-MM-JJ); instants carry the institution's offset.
 SECTIONS = (
     ("compte", _l("Votre compte : numéro de dossier (identifiant), nom, prénom, adresse "
-                  "mail, compte validé ou non, langue, date de création, et l'abonnement "
-                  "au calendrier s'il est actif (son adresse secrète n'est pas conservée).")),
+                  "mail, compte validé ou non, langue, date de création, l'abonnement au "
+                  "calendrier s'il est actif (son adresse secrète n'est pas conservée), et "
+                  "l'identité de l'établissement à laquelle il est lié, s'il l'est.")),
     ("dossier", _l("Votre dossier, rubrique par rubrique : informations_personnelles, "
                    "adresse, baccalaureat (avec ses spécialités), cursus_interne (rempli "
                    "par l'université), cursus_externe, stages, experiences_pro. Un champ "
@@ -191,6 +193,10 @@ def _compte(compte):
         "cree_le": _instant(compte.created_at),
         "abonnement_calendrier": ({"actif": True, "cree_le": _instant(abonnement.cree_le)}
                                   if abonnement else {"actif": False}),
+        # The institutional identity it is linked to (single sign-on), if any.
+        "identite_etablissement": ({"emetteur": compte.sso_issuer,
+                                    "identifiant": compte.sso_subject}
+                                   if compte.sso_subject else None),
     }
 
 
@@ -616,7 +622,8 @@ def _queue_confirmation(compte):
         with database.atomic():
             queue_mail("CPT_MIN_SUPPRESSION", compte.email,
                        dict(nom=compte.nom, prenom=compte.prenom,
-                            numero_dossier=compte.numero_dossier))
+                            numero_dossier=compte.numero_dossier),
+                       langue=language_of(compte))
     except Exception:  # noqa: BLE001 — the mail is secondary, the deletion is not
         log.exception("Mail de confirmation de suppression du compte %s non créé",
                       compte.numero_dossier)

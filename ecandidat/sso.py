@@ -97,14 +97,28 @@ def _refuse_if_linked_elsewhere(account, identity):
                           "la connexion est refusée. Contactez l'assistance."))
 
 
+INE_OF_A_PASSWORD_ACCOUNT = _l(
+    "Un compte eCandidat porte déjà votre INE : connectez-vous avec son adresse mail (ou "
+    "son numéro de dossier) et son mot de passe.")
+
+
 def _account_with_ine(identity):
     """The one account whose file holds this INE (with its key), else None. The INE
-    on a file is what its candidate typed: two files claiming it link neither."""
+    on a file is what its candidate typed: two files claiming it link neither, and a
+    validated account with a password is never linked by it (whoever made it may have
+    typed another student's INE, and would then read what that student adds); its
+    owner is told to sign in with the password. An account never validated is linked,
+    and loses its password (_link)."""
     if not identity.ine:
         return None
     candidats = list(Candidat.select(Candidat, CompteCandidat).join(CompteCandidat)
                      .where(Candidat.ine.concat(Candidat.cle_ine) == identity.ine).limit(2))
-    return candidats[0].compte if len(candidats) == 1 else None
+    if len(candidats) != 1:
+        return None
+    compte = candidats[0].compte
+    if compte.password_hash and compte.valide:
+        raise SsoError(INE_OF_A_PASSWORD_ACCOUNT)
+    return compte
 
 
 def _actor(compte):

@@ -113,9 +113,12 @@ def test_login_refusals(client, make_compte):
     assert "Saisissez votre adresse mail ou votre numéro de dossier." in page(empty)
 
 
-def test_login_never_redirects_off_site(client, make_compte):
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/",
+                                    "/\\evil.example/", "/\\/evil.example/", "/\t/evil.example/"])
+def test_login_never_redirects_off_site(client, make_compte, target):
+    """Browsers read "/\\evil" as "//evil" and drop tabs: all refused."""
     compte, password = make_compte()
-    response = client.post("/connexion?next=https://evil.example/", data={
+    response = client.post("/connexion", query_string={"next": target}, data={
         "identifier": compte.email, "password": password})
     assert response.headers["Location"] == "/"
 

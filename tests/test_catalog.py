@@ -924,3 +924,14 @@ def test_the_micro_cache_replays_only_what_a_view_allowed(app):
     assert get("/offre", if_none_match='W/"x"') == b"/offre 4"
     for path in ("/private", "/cookie", "/missing"):
         assert get(path) != get(path), path  # never replayed
+
+
+def test_a_query_string_never_reaches_the_shared_anonymous_page(peak_server, demo):
+    """The layout writes the page's own URL (the language switch's way back): a
+    visitor's query string must stay in their own page, never in the shared one."""
+    client = peak_server.test_client()
+    own = client.get(OFFRE + "?utm_source=secret-123")
+    assert "secret-123" in own.get_data(as_text=True)
+    shared = client.get(OFFRE)
+    assert "secret-123" not in shared.get_data(as_text=True)
+    assert "secret-123" not in client.get(OFFRE).get_data(as_text=True)

@@ -450,3 +450,12 @@ def test_the_export_reads_as_many_statements_for_ten_rows_as_for_one(app, client
                              obtenu="N", pays=espagne)
         Stage.create(candidat=candidat, annee=2010 + n, duree="1 mois", employeur=f"E{n}")
     assert before > 10 and statements() == before
+
+
+def test_the_confirmation_mail_is_in_the_candidates_language(app, make_compte):
+    compte, _ = make_compte()
+    CompteCandidat.update(langue="en").where(CompteCandidat.id == compte.id).execute()
+    personal_data.delete_account(CompteCandidat.get_by_id(compte.id))
+    [mail] = outbox("CPT_MIN_SUPPRESSION")
+    assert mail.sujet == "Your eCandidat account has been deleted"
+    assert "has been deleted" in mail.corps_texte

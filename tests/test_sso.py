@@ -272,11 +272,12 @@ def test_an_unvalidated_account_of_the_address_loses_the_password_someone_else_c
 
 
 def test_the_ine_links_the_one_account_whose_file_holds_it(app, make_compte):
-    compte, _ = make_compte(email="lea.perso@example.org")
+    compte, _ = make_compte(email="lea.perso@example.org", valide=False)
     Candidat.create(compte=compte, nom_patronymique="DURAND", prenom="Léa", ine="1234567890",
                     cle_ine="A")
     linked, how = sso.sign_in_candidate(identity(supannCodeINE="1234567890a"))
     assert (linked.id, how) == (compte.id, "ine")
+    assert linked.password_hash is None and linked.valide  # whoever typed the INE is out
     # Two files claiming one INE: neither is linked, a new account is made.
     other, _ = make_compte(email="autre@example.org")
     Candidat.create(compte=other, nom_patronymique="X", prenom="Y", ine="2234567890",
@@ -287,6 +288,18 @@ def test_the_ine_links_the_one_account_whose_file_holds_it(app, make_compte):
     created, how = sso.sign_in_candidate(identity(sub="e2", email="x@etu.univ-test.fr",
                                                   supannCodeINE="2234567890B"))
     assert how == "creation" and created.id not in (other.id, third.id)
+
+
+def test_the_ine_never_hands_a_validated_password_account_to_the_student(app, make_compte):
+    """Anyone may type another student's INE in their own file: the student's first
+    institutional login must not land in (and stay linked to) that account."""
+    squatter, password = make_compte(email="squatter@example.org")
+    Candidat.create(compte=squatter, nom_patronymique="X", prenom="Y", ine="1234567890",
+                    cle_ine="A")
+    with pytest.raises(sso.SsoError, match="porte déjà votre INE"):
+        sso.sign_in_candidate(identity(supannCodeINE="1234567890A"))
+    assert CompteCandidat.get_by_id(squatter.id).sso_subject is None
+    assert accounts.authenticate("squatter@example.org", password).id == squatter.id
 
 
 def test_an_account_linked_to_another_identity_is_not_taken_over(app, make_compte):

@@ -214,7 +214,9 @@ def offre():
     query = (request.args.get("q") or "")[:offer.MAX_SEARCH_LENGTH].strip()
     today = clock.today()
     variant = page_variant()
-    if variant == ANONYMOUS and not query:
+    # The shared page only for the bare URL: the layout writes the URL itself (the
+    # language switch's way back), so any other query string gets its own page.
+    if variant == ANONYMOUS and not request.args:
         return anonymous_offer(today)
     words = offer.search_words(query)
     stamp = offer.current_stamp()

@@ -10,8 +10,11 @@ from ecandidat.models import Candidat, CompteCandidat
 
 
 def safe_next_url(target, default):
-    """Only follow a local path: an absolute URL would be an open redirect."""
-    if not target:
+    """Only follow a local path: an absolute URL would be an open redirect. Browsers
+    read a backslash as a slash ("/\\evil.example" is "//evil.example") and drop tabs
+    and newlines, so a target holding any of them is refused too."""
+    if not target or any(char == "\\" or ord(char) < 32 or ord(char) == 127
+                         for char in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
