@@ -8,16 +8,8 @@ import pytest
 
 from ecandidat import personal_data, workflow
 from ecandidat.models import (AuditLog, Candidat, Candidature, CompteCandidat, PieceCandidat)
-from factories import PDF_BYTES, complete_candidat, open_formation, pieces
-from test_races import files_match_rows, fresh, race, ready
-
-
-@pytest.fixture
-def world(app, make_compte):
-    compte, _ = make_compte()
-    candidat = complete_candidat(compte)
-    formation = open_formation()
-    return candidat, workflow.Actor.candidat(candidat), formation, pieces(formation)
+from factories import PDF_BYTES, open_formation
+from test_races import files_match_rows, fresh, race, ready, world  # noqa: F401 (fixture)
 
 
 def account(candidat):
