@@ -208,6 +208,8 @@ def test_the_phone_menu_by_keyboard(app, browser, live_server, make_compte):
     page.goto("/offre-de-formation/")
     assert tab_to(page, ".", limit=1)["name"] == "Aller au contenu"
     assert tab_to(page, ".", limit=1)["name"] == "eCandidat"
+    # The language switch, then the menu's button, in the order they show
+    assert [tab_to(page, ".", limit=1)["name"] for _ in range(2)] == ["Français", "English"]
     button = tab_to(page, ".", limit=1)
     assert (button["name"], button["expanded"]) == ("Menu", "false")
     assert not page.locator("#menu-principal").is_visible()
