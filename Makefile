@@ -35,7 +35,7 @@ run: demo translations
 test: install-dev translations
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-# Issue 11's measures in one run (~10-20 min at 100,000 candidatures), written to
+# Issue 11's measures in one run (~4-5 min at 100,000 candidatures on 2 cores), written to
 # bench/RESULTS.md: SQLite in a temporary folder, or BENCH_DATABASE_URL=postgresql://…
 # (emptied first). Quick run: BENCH_CANDIDATES=5000 BENCH_DURATION=5. Not part of `make test`.
 bench: install-dev
