@@ -8,12 +8,11 @@ import os
 
 import pytest
 from playhouse.migrate import SchemaMigrator
-from playhouse.schema_diff import diff_models
 from pypdf import PdfReader
 
-from conftest import outbox
+from conftest import outbox, schema_diff
 from ecandidat import clock, db, storage, workflow
-from ecandidat.models import (ALL_MODELS, AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
+from ecandidat.models import (AuditLog, Avis, Candidature, OutboxMail, PieceCandidat,
                               PieceJustificative, Question, ReponseQuestion, User)
 from ecandidat.pdf import dossier_pdf
 from ecandidat.workflow import rules
@@ -528,4 +527,4 @@ def test_migration_keeps_one_answer_per_piece_and_copies_shared_pieces(app, setu
                              PieceCandidat.piece == asked["identite"])
     assert (copy.fichier, copy.nom_original, copy.id != shared.id) == ("id.png", "carte.png", True)
     assert not PieceCandidat.select().where(PieceCandidat.candidature == other.id).exists()
-    assert not diff_models(database, list(ALL_MODELS))
+    assert not schema_diff(database)
