@@ -257,6 +257,11 @@ def test_the_console_edits_the_english_version(app, client):
     assert (stored.sujet_en, stored.corps_en) == ("Applied to {{ formation }}",
                                                   "Dear {{ prenom }}")
     assert stored.sujet == template.sujet
+    # A browser sends a textarea's lines as CRLF: stored as the defaults are, with LF.
+    client.post(url, data={**base, "corps": template.corps.replace("\n", "\r\n"),
+                           "sujet_en": "Hi", "corps_en": "Dear {{ prenom }},\r\n\r\nBye"})
+    stored = MailTemplate.get_by_id(template.id)
+    assert (stored.corps, stored.corps_en) == (template.corps, "Dear {{ prenom }},\n\nBye")
     # Both left empty: English readers get the French one.
     client.post(url, data={**base, "sujet_en": "", "corps_en": "  "})
     stored = MailTemplate.get_by_id(template.id)
@@ -400,8 +405,8 @@ from test_console_candidatures import world  # noqa: E402,F401
 
 
 def test_a_template_follows_force_locale_inside_a_request(app):
-    """Templates look the catalogue up once per language and request (app.py
-    request_translations): a mail rendered in English during a French request gets
+    """Templates look the catalogue up once per language and request
+    (views.templating.request_translations): a mail rendered in English during a French request gets
     English, and the page after it French again."""
     from flask import render_template_string
     page = '{{ _("Mon compte") }}'

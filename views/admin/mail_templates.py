@@ -25,8 +25,12 @@ class MailTemplateView(ConsoleModelView):
     edit_template = "admin/mailtemplate_edit.html"
 
     def on_model_change(self, form, model, is_created):
+        # Browsers send a textarea's lines as CRLF: kept as the defaults are, with LF
+        # (migration 0011 and the reset compare a body with its default).
+        model.corps = (model.corps or "").replace("\r\n", "\n")
         model.sujet_en = (model.sujet_en or "").strip() or None
-        model.corps_en = model.corps_en if (model.corps_en or "").strip() else None
+        model.corps_en = (model.corps_en.replace("\r\n", "\n")
+                          if (model.corps_en or "").strip() else None)
         errors = mail_templates.check_versions(model.code, model.sujet, model.corps,
                                                model.sujet_en, model.corps_en)
         if errors:
