@@ -2,8 +2,8 @@
 import logging
 import os
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, get_locale, get_translations
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -30,32 +30,6 @@ def select_timezone():
     return current_app.config["TIMEZONE"]
 
 
-def request_translations():
-    """The catalogue of the current language, looked up once per language and request.
-
-    Flask-Babel's own template callables look it up at every `_()`: five walks through
-    `g` each, 13 % of a signed-in page with fifty labels. Keyed by the locale object,
-    so that a mail rendered under `force_locale` (another language) gets its own."""
-    if not has_app_context():
-        return get_translations()
-    locale = get_locale()
-    memo = g.get("_ecandidat_translations")
-    if memo is None or memo[0] is not locale:
-        memo = g._ecandidat_translations = (locale, get_translations())
-    return memo[1]
-
-
-def install_template_gettext(app):
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda string: request_translations().ugettext(string),
-        ngettext=lambda singular, plural, n: request_translations().ungettext(
-            singular, plural, n),
-        pgettext=lambda context, string: request_translations().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: request_translations().unpgettext(
-            context, singular, plural, n),
-        newstyle=True)
-
-
 def trust_proxies(app):
     """Behind PROXY_COUNT reverse proxies, take the client's address (per-IP rate
     limits, logs) and scheme from their X-Forwarded-For/-Proto headers. Without
@@ -75,12 +49,13 @@ def create_app(test_config=None):
     # WeasyPrint logs every rendering step at INFO: keep its warnings only.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
 
+    from views import templating
     from views.microcache import MicroCache
     app.wsgi_app = MicroCache(app.wsgi_app)  # inside ProxyFix: it keys on the fixed scheme
     trust_proxies(app)
     db.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    install_template_gettext(app)
+    templating.init_app(app)
     mail.init_app(app)
     storage.init_app(app)
 

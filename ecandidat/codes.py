@@ -1,5 +1,5 @@
 """Codes of SPEC §3 with the labels shown to users (exactly so)."""
-from flask_babel import lazy_gettext as _l
+from ecandidat.i18n import lazy_gettext as _l
 
 
 class Codes:

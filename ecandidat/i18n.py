@@ -7,6 +7,9 @@ import os
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSLATIONS = os.path.join(ROOT, "translations")
@@ -41,6 +44,49 @@ def compile_if_stale(directory=TRANSLATIONS):
         os.replace(temporary, mo_path)
         compiled.append(language)
     return compiled
+
+
+def _language_state():
+    """(locale, its catalogue, its code) of the current language, looked up once per
+    language and request.
+
+    Flask-Babel's own callables look the catalogue up at every `_()`: five walks
+    through `g` each. Keyed by the locale object, so that a mail rendered under
+    `force_locale` (another language) gets its own. Reads Flask-Babel's per-context
+    state (the `babel_locale` force_locale sets) straight from `g`, as its
+    get_locale does."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        locale = get_locale()
+        return locale, get_translations(), str(locale) if locale else None
+    state = app_ctx.g.__dict__
+    locale = getattr(state.get("_flask_babel"), "babel_locale", None) or get_locale()
+    memo = state.get("_ecandidat_language")
+    if memo is None or memo[0] is not locale:
+        memo = state["_ecandidat_language"] = (locale, get_translations(), str(locale))
+    return memo
+
+
+def request_translations():
+    """The catalogue of the current language (_language_state)."""
+    return _language_state()[1]
+
+
+def gettext(string, **variables):
+    """flask_babel.gettext, with the catalogue of _language_state."""
+    text = _language_state()[1].ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string, **variables):
+    """flask_babel.lazy_gettext (the same LazyString), translated by `gettext`: the
+    labels of codes shown in lists (a status, an avis) are read on every row."""
+    return LazyString(gettext, string, **variables)
+
+
+def current_language():
+    """The current language's code ("fr", "en"): `str(flask_babel.get_locale())`."""
+    return _language_state()[2]
 
 
 def normalized(language, languages):

@@ -267,6 +267,36 @@ def test_the_candidates_pages_run_as_many_queries_for_1_as_for_20_candidatures(
     assert twenty.count == one.count
 
 
+@pytest.mark.parametrize("url, expected", [
+    ("/mon-compte/", 2),       # the account with its Candidat; the file's completeness
+    ("/candidatures/", 3),     # … the candidatures with their formation; the published avis
+])
+def test_a_candidate_s_page_reads_the_account_and_its_candidat_in_one_query(
+        candidate_client, url, expected):
+    candidat = complete_candidat(candidate_client.compte)
+    apply_to(candidat, 2)
+    candidate_client.get(url)
+    with counting_queries() as page:
+        assert candidate_client.get(url).status_code == 200
+    assert page.count == expected
+
+
+def test_an_account_signed_in_during_the_request_gets_its_own_candidat_once(app, make_compte):
+    """login_user gives an account not read by load_user (no Candidat with it): its
+    Candidat is read, or created once."""
+    from flask_login import login_user
+    from views.helpers import current_candidat
+    compte, _ = make_compte()
+    with app.test_request_context("/"):
+        login_user(compte)
+        first = current_candidat()
+        assert current_candidat() is first
+    with app.test_request_context("/"):
+        login_user(CompteCandidat.get_by_id(compte.id))
+        assert current_candidat().id == first.id
+    assert Candidat.select().where(Candidat.compte == compte.id).count() == 1
+
+
 # --- Prepared queries -------------------------------------------------------------------------
 
 def test_a_prepared_select_builds_its_sql_once_and_binds_each_call(app, make_compte):
@@ -287,6 +317,31 @@ def test_a_prepared_select_builds_its_sql_once_and_binds_each_call(app, make_com
     assert query.first("no such token") is None
     assert query.first("' OR 1=1 --") is None  # a bound parameter, never SQL
     assert len(builds) == 1
+
+
+def test_a_prepared_select_reads_rows_the_same_after_its_first_one(app, make_compte):
+    """The row format peewee works out at a query's first row is kept: later calls
+    (none found, one, joined models, dicts) give what peewee's own query gives."""
+    first, _ = make_compte()
+    second, _ = make_compte(email="dominique.durand@example.org")
+    Candidat.create(compte=second, nom_patronymique="DURAND", prenom="Dominique")
+
+    def joined(compte_id):
+        return (CompteCandidat.select(CompteCandidat, Candidat)
+                .join(Candidat, peewee.JOIN.LEFT_OUTER,
+                      on=(Candidat.compte == CompteCandidat.id), attr="fichier")
+                .where(CompteCandidat.id == compte_id))
+    models, dicts = db.PreparedSelect(joined), db.PreparedSelect(lambda i: joined(i).dicts())
+    assert models.first(0) is None and dicts.first(0) is None  # nothing read yet
+    for _ in range(3):
+        for compte in (first, second):
+            found = models.first(compte.id)
+            expected = joined(compte.id).get()
+            assert found.__data__ == expected.__data__ and not found.is_dirty()
+            assert (found.fichier and found.fichier.__data__) == \
+                (expected.fichier and expected.fichier.__data__)
+            assert dicts.first(compte.id) == joined(compte.id).dicts().get()
+        assert models.first(0) is None
 
 
 def test_the_prepared_candidate_pages_show_what_the_database_holds(candidate_client):

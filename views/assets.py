@@ -16,8 +16,10 @@ import os
 import posixpath
 import threading
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from werkzeug.security import safe_join
+
+from views.templating import url_for
 
 FINGERPRINT_PARAMETER = "v"
 FINGERPRINT_LENGTH = 12

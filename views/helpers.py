@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ecandidat.db import PreparedSelect
 from ecandidat.models import Candidat, CompteCandidat
+from ecandidat.security import SESSION_CANDIDAT
 
 
 def safe_next_url(target, default):
@@ -53,10 +54,17 @@ CANDIDAT_OF_COMPTE = PreparedSelect(
 
 
 def current_candidat():
-    """The Candidat of the signed-in account, created empty on first use."""
+    """The Candidat of the signed-in account, created empty on first use.
+
+    Read with the account by ecandidat.security.load_user; an account signed in
+    during this request (login_user) was not, and its Candidat is read here."""
     compte = signed_in_compte()
-    candidat = CANDIDAT_OF_COMPTE.first(compte.id)
+    try:
+        candidat = getattr(compte, SESSION_CANDIDAT)
+    except AttributeError:
+        candidat = CANDIDAT_OF_COMPTE.first(compte.id)
     if candidat is None:
         candidat = Candidat.create(compte=compte, nom_patronymique=compte.nom,
                                    prenom=compte.prenom, langue=compte.langue)
+        setattr(compte, SESSION_CANDIDAT, candidat)
     return candidat

@@ -1,8 +1,9 @@
 """The guide's left menu, declared as data and filtered by who is signed in."""
 from flask import current_app, request, url_for
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 
 from views.helpers import signed_in_compte
+from views.templating import current_language
 
 # (endpoint, label, audience, is a sub-entry of "Mon compte", is a POST action)
 MENU = (
@@ -48,11 +49,11 @@ def main_menu():
     return [{"url": url, "label": label, "sub": sub, "post": post,
              "current": current == endpoint}
             for endpoint, url, label, sub, post in _entries(
-                _audience(), str(get_locale()), request.script_root)]
+                _audience(), current_language(), request.script_root)]
 
 
 def init_menu(app):
     @app.context_processor
     def _menu_globals():
-        return {"main_menu": main_menu, "current_locale": lambda: str(get_locale()),
+        return {"main_menu": main_menu, "current_locale": current_language,
                 "endpoints": current_app.view_functions}

@@ -118,13 +118,21 @@ def published_avis(candidature):
 
 
 # The candidate's Candidatures list, on every display: prepared once
-# (ecandidat.db.PreparedSelect). Newest first, with their formation.
+# (ecandidat.db.PreparedSelect). Newest first, with their formation. Only the columns
+# the list shows and its deadlines read (date_retour, date_confirmation): turning a
+# whole candidature and formation (seventy columns) into objects was half the page.
+LIST_COLUMNS = (
+    Candidature.id, Candidature.formation, Candidature.statut, Candidature.confirmation,
+    Candidature.date_confirmation, Candidature.date_retour_manuelle,
+    Candidature.date_confirmation_manuelle,
+    Formation.id, Formation.libelle, Formation.date_retour, Formation.delai_confirmation,
+    Formation.date_confirmation)
 LIVE_CANDIDATURES_WITH_FORMATION = PreparedSelect(lambda candidat_id: (
-    Candidature.select(Candidature, Formation).join(Formation)
+    Candidature.select(*LIST_COLUMNS).join(Formation)
     .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null())
     .order_by(Candidature.created_at.desc(), Candidature.id.desc())))
 PUBLISHED_AVIS_OF_CANDIDAT = PreparedSelect(lambda candidat_id: (
-    Avis.select(Avis).join(Candidature)
+    Avis.select(Avis.id, Avis.candidature, Avis.type_avis, Avis.valide_le).join(Candidature)
     .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null(),
            Avis.valide)
     .order_by(Avis.id)))
@@ -132,7 +140,8 @@ PUBLISHED_AVIS_OF_CANDIDAT = PreparedSelect(lambda candidat_id: (
 
 def candidatures_page(candidat):
     """(the candidate's live candidatures with their formation, newest first,
-    {candidature id: its last published avis}) in two prepared queries."""
+    {candidature id: its last published avis}) in two prepared queries: rows to
+    show, holding only LIST_COLUMNS (and the avis its type and validation)."""
     candidatures = list(LIVE_CANDIDATURES_WITH_FORMATION.rows(candidat.id))
     latest = {avis.candidature_id: avis for avis in PUBLISHED_AVIS_OF_CANDIDAT.rows(candidat.id)}
     return candidatures, latest
