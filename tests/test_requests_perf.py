@@ -269,7 +269,7 @@ def test_the_candidates_pages_run_as_many_queries_for_1_as_for_20_candidatures(
 
 @pytest.mark.parametrize("url, expected", [
     ("/mon-compte/", 2),       # the account with its Candidat; the file's completeness
-    ("/candidatures/", 3),     # … the candidatures with their formation; the published avis
+    ("/candidatures/", 2),     # … the candidatures, each with its formation and published avis
 ])
 def test_a_candidate_s_page_reads_the_account_and_its_candidat_in_one_query(
         candidate_client, url, expected):
@@ -279,6 +279,27 @@ def test_a_candidate_s_page_reads_the_account_and_its_candidat_in_one_query(
     with counting_queries() as page:
         assert candidate_client.get(url).status_code == 200
     assert page.count == expected
+
+
+def test_the_candidatures_list_shows_each_one_s_last_published_avis_only(candidate_client):
+    """The one query of the list joins each candidature to its last validated avis: not
+    a newer one still being written, not an older validated one, none for another."""
+    candidat = complete_candidat(candidate_client.compte)
+    apply_to(candidat, 3)
+    first, second, third = Candidature.select().where(
+        Candidature.candidat == candidat.id).order_by(Candidature.id)
+    Avis.delete().execute()
+    Avis.create(candidature=first, type_avis="LC", valide=True, valide_le=clock.now())
+    Avis.create(candidature=first, type_avis="FA", valide=True, valide_le=clock.now())
+    Avis.create(candidature=first, type_avis="DE", valide=False)
+    Avis.create(candidature=second, type_avis="FA", valide=False)
+    from ecandidat.workflow import candidatures_page
+    rows, decisions = candidatures_page(candidat)
+    assert {row.id for row in rows} == {first.id, second.id, third.id}
+    assert {key: avis.type_avis for key, avis in decisions.items()} == {first.id: "FA"}
+    html = candidate_client.get("/candidatures/").get_data(as_text=True)
+    assert html.count("Favorable") == 1 and "Défavorable" not in html
+    assert "Liste complémentaire" not in html
 
 
 def test_an_account_signed_in_during_the_request_gets_its_own_candidat_once(app, make_compte):

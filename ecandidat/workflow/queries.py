@@ -2,6 +2,7 @@
 import datetime
 
 from flask import current_app
+from peewee import JOIN, fn
 
 from ecandidat import clock
 from ecandidat.db import PreparedSelect
@@ -117,8 +118,9 @@ def published_avis(candidature):
     return published_avis_by_candidature([candidature]).get(candidature.id)
 
 
-# The candidate's Candidatures list, on every display: prepared once
-# (ecandidat.db.PreparedSelect). Newest first, with their formation. Only the columns
+# The candidate's Candidatures list, on every display: one query, prepared once
+# (ecandidat.db.PreparedSelect). Newest first, each with its formation and its last
+# published avis (the one the candidate sees: validated, highest id). Only the columns
 # the list shows and its deadlines read (date_retour, date_confirmation): turning a
 # whole candidature and formation (seventy columns) into objects was half the page.
 LIST_COLUMNS = (
@@ -126,24 +128,32 @@ LIST_COLUMNS = (
     Candidature.date_confirmation, Candidature.date_retour_manuelle,
     Candidature.date_confirmation_manuelle,
     Formation.id, Formation.libelle, Formation.date_retour, Formation.delai_confirmation,
-    Formation.date_confirmation)
-LIVE_CANDIDATURES_WITH_FORMATION = PreparedSelect(lambda candidat_id: (
-    Candidature.select(*LIST_COLUMNS).join(Formation)
-    .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null())
-    .order_by(Candidature.created_at.desc(), Candidature.id.desc())))
-PUBLISHED_AVIS_OF_CANDIDAT = PreparedSelect(lambda candidat_id: (
-    Avis.select(Avis.id, Avis.candidature, Avis.type_avis, Avis.valide_le).join(Candidature)
-    .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null(),
-           Avis.valide)
-    .order_by(Avis.id)))
+    Formation.date_confirmation,
+    Avis.id, Avis.candidature, Avis.type_avis, Avis.valide_le)
+PUBLISHED_AVIS = "published_avis"
+
+
+def _candidatures_list(candidat_id):
+    published = Avis.alias()
+    last_published = (published.select(fn.MAX(published.id))
+                      .where(published.candidature == Candidature.id, published.valide))
+    return (Candidature.select(*LIST_COLUMNS)
+            .join(Formation).switch(Candidature)
+            .join(Avis, JOIN.LEFT_OUTER, on=(Avis.id == last_published), attr=PUBLISHED_AVIS)
+            .where(Candidature.candidat == candidat_id, Candidature.date_annulation.is_null())
+            .order_by(Candidature.created_at.desc(), Candidature.id.desc()))
+
+
+CANDIDATURES_LIST = PreparedSelect(_candidatures_list)
 
 
 def candidatures_page(candidat):
     """(the candidate's live candidatures with their formation, newest first,
-    {candidature id: its last published avis}) in two prepared queries: rows to
-    show, holding only LIST_COLUMNS (and the avis its type and validation)."""
-    candidatures = list(LIVE_CANDIDATURES_WITH_FORMATION.rows(candidat.id))
-    latest = {avis.candidature_id: avis for avis in PUBLISHED_AVIS_OF_CANDIDAT.rows(candidat.id)}
+    {candidature id: its last published avis}) in one prepared query: rows to show,
+    holding only LIST_COLUMNS."""
+    candidatures = list(CANDIDATURES_LIST.rows(candidat.id))
+    latest = {candidature.id: getattr(candidature, PUBLISHED_AVIS)
+              for candidature in candidatures if getattr(candidature, PUBLISHED_AVIS)}
     return candidatures, latest
 
 
