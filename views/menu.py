@@ -1,4 +1,6 @@
 """The guide's left menu, declared as data and filtered by who is signed in."""
+from collections import namedtuple
+
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -44,10 +46,13 @@ def _entries(audience, locale, script_root):
     return entries
 
 
+# Attributes, not dict keys: Jinja tries `getattr` first, and a dict's miss raises.
+MenuItem = namedtuple("MenuItem", "url label sub post current")
+
+
 def main_menu():
     current = request.endpoint
-    return [{"url": url, "label": label, "sub": sub, "post": post,
-             "current": current == endpoint}
+    return [MenuItem(url, label, sub, post, current == endpoint)
             for endpoint, url, label, sub, post in _entries(
                 _audience(), current_language(), request.script_root)]
 
