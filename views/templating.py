@@ -31,7 +31,8 @@ def template_gettext(eval_ctx, string, **variables):
     text = request_translations().ugettext(string)
     if eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    # Formatting a label without a "%" by nothing gives it back: most labels.
+    return text % variables if variables or "%" in text else text
 
 
 @pass_eval_context
