@@ -36,7 +36,9 @@ def reset_schema(url):
 def schema_diff(database):
     """What differs between `database` and the models, leaving out the PostgreSQL-only
     indexes that migration 0014 declares (trigram indexes: in the models, SQLite would
-    be expected to have them too)."""
+    be expected to have them too). Migration 0015's SQLite full-text tables (and their
+    shadow tables) and triggers are no models: diff_models compares only the tables
+    models describe, and no triggers."""
     import importlib
 
     from playhouse.schema_diff import diff_models

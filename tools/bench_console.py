@@ -14,8 +14,16 @@ candidatures (bulk inserts, each with an avis and a tag); then the list is read
 through the application (Flask test client, as a browser would, signed in) by an
 administrator, a gestionnaire and a membre de commission: default page, sorted by
 nom, searched, filtered, and the last page. Prints the median of 5 reads in ms.
+
+The searches: « recherche » looks for one candidate's nom (NOM120-BANC: the names
+end with "-BANC", so no name holds another one and the word matches one
+candidature at every size), « recherche n° dossier » for one numéro de dossier
+(B0000120, as selective), « recherche large » for NOM12, a part of 1 % of the names
+(11 at 1,000, 1,111 at 100,000: the list counts a hundred times more rows).
 """
 import os
+import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,8 +40,18 @@ from ecandidat.users import create_user  # noqa: E402
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "1000,100000").split(","))
 # A database whose only tables are the bench's own (a previous run) may be emptied.
 BENCH_TABLES = {"bench_marker"}
+ROW = re.compile(r'details/\?id=(\d+)"')  # a row of the list (its "Ouvrir" link)
 PASSWORD = "une phrase de passe pour le banc"
 CHUNK = 5_000
+# A candidature of formation F00 (commission COM00, the membre's): every role finds it.
+FOUND = 120
+SEARCHES = {"recherche": f"NOM{FOUND}-BANC", "recherche n° dossier": f"B{FOUND:07d}",
+            "recherche large": "NOM12"}
+
+
+def nom(n):
+    """The seeded names: NOM0-BANC, NOM1-BANC…, none a part of another."""
+    return f"NOM{n}-BANC"
 
 
 def seed(count):
@@ -55,11 +73,11 @@ def seed(count):
         numbers = range(start, min(count, start + CHUNK))
         with db.database.atomic():
             CompteCandidat.insert_many([
-                dict(numero_dossier=f"B{n:07d}", nom=f"NOM{n}", prenom="Bulk",
+                dict(numero_dossier=f"B{n:07d}", nom=nom(n), prenom="Bulk",
                      email=f"bulk{n}@example.org", valide=True) for n in numbers]).execute()
             comptes = [c.id for c in CompteCandidat.select(CompteCandidat.id).where(
                 CompteCandidat.numero_dossier.in_([f"B{n:07d}" for n in numbers]))]
-            Candidat.insert_many([dict(compte=compte, nom_patronymique=f"NOM{n}", prenom="Bulk")
+            Candidat.insert_many([dict(compte=compte, nom_patronymique=nom(n), prenom="Bulk")
                                   for n, compte in zip(numbers, comptes)]).execute()
             candidats = [c.id for c in Candidat.select(Candidat.id).where(
                 Candidat.compte.in_(comptes))]
@@ -126,7 +144,7 @@ def measure(count):
                 Candidature.select()).count() for email in ("admin", "gestion", "membre")}
     list_url = "/admin/candidature/"
     pages = {"page 1": list_url, "tri par nom": f"{list_url}?sort=1",
-             "recherche": f"{list_url}?search=NOM12",
+             **{label: f"{list_url}?search={term}" for label, term in SEARCHES.items()},
              "filtre statut": f"{list_url}?{statut_filter(app)}=CO"}
     results = {}
     for email in ("admin", "gestion", "membre"):
@@ -138,6 +156,11 @@ def measure(count):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         for label, page in pages.items():
             results[(email, label)] = median_ms(client, page)
+        for label in ("recherche", "recherche n° dossier"):  # the selective ones: one row
+            found = set(ROW.findall(client.get(pages[label]).get_data(as_text=True)))
+            assert len(found) == 1, (email, label, count, found)
+    # the SQLite file (100 MB at 100,000) and the uploads folder, measured
+    shutil.rmtree(folder, ignore_errors=True)
     return seeded, results
 
 
@@ -147,9 +170,10 @@ def main():
     for count, (seeded, _) in measured.items():
         print(f"seeded {count:>7} candidatures in {seeded:6.1f} s")
     small, large = (measured[size][1] for size in SIZES)
-    print(f"{'role':8} {'page':14} {SIZES[0]:>9} {SIZES[1]:>9}   ratio")
+    print("searched: " + ", ".join(f"« {label} » {term}" for label, term in SEARCHES.items()))
+    print(f"{'role':8} {'page':20} {SIZES[0]:>9} {SIZES[1]:>9}   ratio")
     for key in small:
-        print(f"{key[0]:8} {key[1]:14} {small[key]:7.1f}ms {large[key]:7.1f}ms "
+        print(f"{key[0]:8} {key[1]:20} {small[key]:7.1f}ms {large[key]:7.1f}ms "
               f"{large[key] / small[key]:6.2f}")
 
 

@@ -8,6 +8,7 @@ Every row, page, file and action goes through ecandidat.permissions: the list
 outside the scope answers 404. The actions call ecandidat.workflow.commission,
 which checks the rules (role, read-only, statut) again on the server."""
 import operator
+import re
 from functools import reduce
 
 from flask import abort, flash, g, redirect, request, url_for
@@ -16,9 +17,10 @@ from flask_admin.actions import action
 from flask_admin.contrib.peewee.tools import parse_like_term
 from flask_admin.helpers import get_redirect_target
 from flask_babel import gettext as _, lazy_gettext as _l
-from peewee import JOIN
+from peewee import (JOIN, SQL, NodeList, Ordering, PostgresqlDatabase, SqliteDatabase,
+                    Table)
 
-from ecandidat import clock, codes, permissions, workflow
+from ecandidat import clock, codes, db, permissions, workflow
 from ecandidat.models import (AuditLog, Avis, Candidat, Candidature, Commission, CompteCandidat,
                               Formation, MotivationAvis, PieceCandidat, ReponseQuestion, User)
 from ecandidat.pdf import dossier_context
@@ -37,6 +39,61 @@ from views.files import send_private_bytes, send_private_file
 CONSOLE_ROLES = ("admin", "gestionnaire", "commission")
 # Flask-Admin list actions ("Avec la sélection") → the action pages (ACTIONS).
 LIST_ACTIONS = {slug.replace("-", "_"): slug for slug in ACTIONS}
+# The search's trigram indexes (migrations 0014 and 0015): PostgreSQL's pg_trgm ones on
+# the candidats' searched columns, SQLite's FTS5 tables (table → its full-text table).
+TRGM_INDEXES = ("candidat_nom_patronymique_trgm", "candidat_nom_usuel_trgm",
+                "compte_candidat_numero_dossier_trgm")
+FTS_TABLES = {Candidat: "candidat_recherche", CompteCandidat: "compte_candidat_recherche"}
+# Three characters in a row that are not a LIKE wildcard: a trigram to look up.
+TRIGRAM = re.compile(r"[^%_]{3}")
+# A search that finds this many candidatures or fewer is sorted after it is read (SQLite).
+SORT_FOUND = 1000
+_trigram_indexes = {}  # database → "pg_trgm", "fts5" or None (read once per process)
+
+
+def search_terms(search):
+    """The LIKE patterns of the list's search, one per word (Flask-Admin's syntax:
+    "^mot" starts with, "=mot" is exactly, otherwise contains)."""
+    return [parse_like_term(word) for word in (search or "").split(" ") if word]
+
+
+def trigram_searchable(term):
+    """Whether a trigram index can find the rows `term` (a LIKE pattern) matches: it
+    has three characters in a row between its wildcards. Shorter words ("Li", "%",
+    "a_b") are matched on the rows themselves, as before the indexes."""
+    return bool(TRIGRAM.search(term))
+
+
+def trigram_indexed(database):
+    """Which trigram indexes `database` has for the search: "pg_trgm", "fts5" or None
+    (PostgreSQL without the pg_trgm extension, SQLite without FTS5's trigram
+    tokenizer: the migrations go on without them). Looked up once per process."""
+    if database not in _trigram_indexes:
+        if isinstance(database, PostgresqlDatabase):
+            found = database.execute_sql(
+                "SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND indexname = ANY(%s)", (list(TRGM_INDEXES),)).fetchone()[0]
+            kind = "pg_trgm" if found == len(TRGM_INDEXES) else None
+        else:
+            tables = set(database.get_tables())
+            kind = "fts5" if set(FTS_TABLES.values()) <= tables else None
+        _trigram_indexes[database] = kind
+    return _trigram_indexes[database]
+
+
+def unindexed(ordering):
+    """An ORDER BY term of SQLite's that no index gives: its expression behind the
+    unary `+` (the same value, the same order)."""
+    return Ordering(NodeList((SQL("+"), ordering.node), glue=""), ordering.direction,
+                    ordering.collation, ordering.nulls)
+
+
+def fts_rows(model, field, term):
+    """The ids of `model`'s rows whose `field` is LIKE `term`, from its FTS5 trigram
+    table (migration 0015: rowid = the row's id, the same columns). FTS5 finds them
+    in its index; SQLite checks the LIKE again on each: the rows LIKE gives."""
+    table = Table(FTS_TABLES[model], ("rowid", field.column_name))
+    return table.select(table.rowid).where(getattr(table, field.column_name) ** term)
 
 
 class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
@@ -105,15 +162,17 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
                 .switch(Candidature).join(Formation).join(Commission)
                 .switch(Candidature))
 
-    def _narrowed(self, query, search, filters, search_joined):
-        """`query` with the list's search words and filters (as Flask-Admin's get_list);
+    def _search_conditions(self, search, search_joined):
+        """One condition per word of the list's search (as Flask-Admin's get_list);
         `search_joined`: the searched fields are matched on the query's joined rows."""
-        for word in (search or "").split(" ") if self._search_supported else ():
-            if word:
-                term = parse_like_term(word)
-                query = query.where(
-                    reduce(operator.or_, (field ** term for field in self._search_fields))
-                    if search_joined else self._search_condition(term))
+        return [reduce(operator.or_, (field ** term for field in self._search_fields))
+                if search_joined else self._search_condition(term)
+                for term in (search_terms(search) if self._search_supported else ())]
+
+    def _narrowed(self, query, conditions, filters):
+        """`query` with the search's `conditions` (_search_conditions) and the filters."""
+        for condition in conditions:
+            query = query.where(condition)
         for index, _name, value in filters or () if self._filters else ():
             flt = self._filters[index]
             query = flt.apply(query, flt.clean(value))
@@ -121,39 +180,63 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
 
     def _search_condition(self, term):
         """A candidature one of whose searched fields matches `term` (a LIKE pattern):
-        each table's fields tested once per row of that table, in sub-selects the
-        candidatures are matched against, rather than on every row of the join.
+        the same rows as `field ** term` on the joined rows, found from the matching
+        rows of each searched table rather than by testing every candidature.
 
-        One sub-select per field, joined by UNION, rather than one with an OR: each
-        can then be answered from its own index (PostgreSQL's trigram indexes,
-        migration 0014), where an OR mixing a column and a sub-select is a scan of
-        the whole table."""
+        The candidats: one sub-select per field, joined by UNION, each answered from
+        its own index when `term` has three characters in a row and the database has
+        the indexes (trigram_indexed): PostgreSQL's pg_trgm indexes (migrations 0014,
+        0015) under the same ILIKE, SQLite's FTS5 trigram tables (0015) under the same
+        LIKE (FTS5 finds the rows, SQLite checks the LIKE again on each). The
+        formations (a few hundred rows) are read first, their ids given to the query.
+        The candidatures of those candidats and formations are then one list of ids
+        (`id IN (…)`, through the indexes on candidat_id and formation_id), which the
+        count and the page read by their primary key: a few rows for a selective word,
+        at 100,000 candidatures as at 1,000. Two lists side by side (`candidat_id IN
+        (…) OR formation_id IN (…)`) are answered, by both databases, by reading
+        every candidature."""
         fields = {}
         for field in self._search_fields:
             fields.setdefault(field.model, []).append(field)
         conditions = [field ** term for field in fields.pop(Candidature, [])]
-        candidat_ids = [Candidat.select(Candidat.id).where(field ** term)
-                        for field in fields.pop(Candidat, [])]
-        if CompteCandidat in fields:
-            candidat_ids += [Candidat.select(Candidat.id).join(CompteCandidat).where(field ** term)
-                             for field in fields.pop(CompteCandidat)]
-        formation_ids = [Formation.select(Formation.id).where(field ** term)
-                         for field in fields.pop(Formation, [])]
+        fts = trigram_indexed(db.database.obj) == "fts5" and trigram_searchable(term)
+        candidat_ids = [
+            fts_rows(Candidat, field, term) if fts else
+            Candidat.select(Candidat.id).where(field ** term)
+            for field in fields.pop(Candidat, [])]
+        candidat_ids += [
+            Candidat.select(Candidat.id).where(Candidat.compte.in_(
+                fts_rows(CompteCandidat, field, term))) if fts else
+            Candidat.select(Candidat.id).join(CompteCandidat).where(field ** term)
+            for field in fields.pop(CompteCandidat, [])]
+        formation_fields = fields.pop(Formation, [])
         if fields:
             raise LookupError(f"no search path to {sorted(m.__name__ for m in fields)}")
-        for column, selects in ((Candidature.candidat, candidat_ids),
-                                (Candidature.formation, formation_ids)):
-            if selects:
-                conditions.append(column.in_(reduce(operator.or_, selects)))
-        return reduce(operator.or_, conditions)
+        matched = []
+        if candidat_ids:
+            matched.append(Candidature.select(Candidature.id).where(
+                Candidature.candidat.in_(reduce(operator.or_, candidat_ids))))
+        if formation_fields:
+            formation_ids = [row[0] for row in Formation.select(Formation.id).where(
+                reduce(operator.or_, (field ** term for field in formation_fields))).tuples()]
+            if formation_ids:
+                matched.append(Candidature.select(Candidature.id).where(
+                    Candidature.formation.in_(formation_ids)))
+        if matched:
+            conditions.append(Candidature.id.in_(reduce(operator.or_, matched)))
+        return reduce(operator.or_, conditions) if conditions else Candidature.id.is_null()
 
-    @staticmethod
-    def _search_on_joined_rows(scope):
+    def _search_on_joined_rows(self, scope, search):
         """Whether a search matches the joined rows of the scope rather than each
         searched table once (_search_condition): so when the scope is a quarter of
         the commissions or less (a membre de commission's), whose rows are fewer
-        than the candidats (tools/bench_console: 150 ms against 280 at 100,000)."""
-        return not scope.all and len(scope.commissions) * 4 <= Commission.select().count()
+        than the candidats (tools/bench_console: 150 ms against 280 at 100,000 on
+        SQLite without index) — unless every word can be looked up in the trigram
+        indexes, which find the few matching candidats whatever the volume."""
+        if scope.all or len(scope.commissions) * 4 > Commission.select().count():
+            return False
+        return not (trigram_indexed(db.database.obj)
+                    and all(trigram_searchable(term) for term in search_terms(search)))
 
     def _count_query(self, search, filters, search_joined):
         """The scoped candidatures, joined only to the tables the filters, the scope
@@ -195,17 +278,20 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
 
         Flask-Admin's own get_list, made to cost the same at 100,000 candidatures as
         at 1,000 (issue 11 §5, tools/bench_console): the count joins only the tables
-        the filters and the scope read, not the four of the rows; the search matches
-        each table in a sub-select (_search_condition) unless the scope is narrow; the
-        order ends
-        with the id, so that it is total and an index walks it (0007); a page past
-        the middle is read from the other end (the last page as cheap as the first)."""
-        search_joined = bool(search) and self._search_on_joined_rows(current_scope())
-        query = self._narrowed(self.get_query(), search, filters, search_joined)
+        the filters and the scope read, not the four of the rows; the search finds
+        the matching candidatures from each searched table, through the trigram
+        indexes (_search_condition), unless the scope is narrow and a word too short
+        for them (_search_on_joined_rows); the order ends with the id, so that it is
+        total and an index walks it (0007); a page past the middle is read from the
+        other end (the last page as cheap as the first)."""
+        search_joined = bool(search_terms(search)) and self._search_on_joined_rows(
+            current_scope(), search)
+        conditions = self._search_conditions(search, search_joined)
+        query = self._narrowed(self.get_query(), conditions, filters)
         count = None
         if not self.simple_list_pager:
             count = self._narrowed(self._count_query(search, filters, search_joined),
-                                   search, filters, search_joined).count()
+                                   conditions, filters).count()
         order = ([(self._sortable_columns[sort_column], sort_desc)] if sort_column is not None
                  else list(self._get_default_order() or ()))
         if not any(field == "id" if isinstance(field, str) else field is Candidature.id
@@ -221,6 +307,12 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
             start = count - start - rows_on_page
             page_size = rows_on_page
         query, _joins = self._order_by(query, set(), order)
+        if (conditions and not search_joined and count is not None and count <= SORT_FOUND
+                and isinstance(db.database.obj, SqliteDatabase)):
+            # SQLite, without statistics, would walk the index of the order through
+            # every candidature for the few the search found (tools/bench_console:
+            # 20 ms at 100,000): it reads them by id and sorts them instead.
+            query = query.order_by(*(unindexed(clause) for clause in query._order_by))
         if page_size:
             query = query.limit(page_size)
         if start:
