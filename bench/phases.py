@@ -277,7 +277,8 @@ def console(small, large):
     for key, small_ms in measured[small][1].items():
         large_ms = measured[large][1][key]
         rows.append({"role": key[0], "page": key[1], "small_ms": small_ms,
-                     "large_ms": large_ms, "ratio": large_ms / small_ms})
+                     "large_ms": large_ms, "ratio": large_ms / small_ms,
+                     "broad": key[1] == bench_console.BROAD_SEARCH})
     return {"small": small, "large": large, "rows": rows,
             "seeded_s": {str(size): measured[size][0] for size in measured}}
 

@@ -452,7 +452,10 @@ def report(r):
     console = r.get("console")
     if console:
         admin = {row["page"]: row for row in console["rows"] if row["role"] == "admin"}
-        worst = max(console["rows"], key=lambda row: row["ratio"])
+        # The broad search finds a hundred times more rows at 100,000 (shown below,
+        # not a ×1 goal): the worst is of the reads that find as many at both sizes.
+        worst = max((row for row in console["rows"] if not row.get("broad")),
+                    key=lambda row: row["ratio"])
         lines.append(
             f"| console Candidatures list, {console['large']} vs {console['small']} "
             f"candidatures (tools.bench_console, median of 5 reads) | admin page 1: "
@@ -485,7 +488,9 @@ def report(r):
                   f"| role | page | {console['small']} | {console['large']} | ratio |",
                   "|---|---|---:|---:|---:|"]
         lines += [f"| {row['role']} | {row['page']} | {row['small_ms']:.1f} ms | "
-                  f"{row['large_ms']:.1f} ms | {row['ratio']:.2f} |" for row in console["rows"]]
+                  f"{row['large_ms']:.1f} ms | {row['ratio']:.2f}"
+                  f"{' (more names match at the larger size)' if row.get('broad') else ''} |"
+                  for row in console["rows"]]
     lines += ["", "Reproduce: `make bench` (SQLite) or `BENCH_DATABASE_URL=postgresql://… make "
                   "bench`; see the README, section « Mesurer : make bench ».", ""]
     return "\n".join(lines)

@@ -45,8 +45,9 @@ PASSWORD = "une phrase de passe pour le banc"
 CHUNK = 5_000
 # A candidature of formation F00 (commission COM00, the membre's): every role finds it.
 FOUND = 120
+BROAD_SEARCH = "recherche large"
 SEARCHES = {"recherche": f"NOM{FOUND}-BANC", "recherche n° dossier": f"B{FOUND:07d}",
-            "recherche large": "NOM12"}
+            BROAD_SEARCH: "NOM12"}
 
 
 def nom(n):
