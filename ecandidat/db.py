@@ -8,8 +8,8 @@ import random
 import threading
 import time
 
-from peewee import (DatabaseProxy, DateTimeField, Model, OperationalError, SqliteDatabase,
-                    Value)
+from peewee import (DatabaseProxy, DateTimeField, Model, ModelNamedTupleCursorWrapper,
+                    NamedTupleCursorWrapper, OperationalError, SqliteDatabase, Value)
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import parse as parse_url
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
@@ -117,7 +117,9 @@ class PreparedSelect:
             return wrapper
         fresh = set(wrapper.__dict__)
         wrapper.fill_cache()
-        if wrapper.initialized:
+        # Not a named tuple's: its constructor is a closure over this first wrapper.
+        if wrapper.initialized and not isinstance(
+                wrapper, (NamedTupleCursorWrapper, ModelNamedTupleCursorWrapper)):
             self.row_format[target] = {name: value for name, value in wrapper.__dict__.items()
                                        if name not in fresh}
         return wrapper

@@ -125,6 +125,19 @@ def test_the_search_gives_what_like_gives_on_the_rows(client, rows, who):
         like_on_joined_rows(user, word) for word in ("dupont", "B0000012", "F11", "%")))
 
 
+def test_many_formations_matched_are_given_as_a_sub_select(client, rows, monkeypatch):
+    """Past MAX_LISTED_IDS formations found by a word, the query reads them through a
+    sub-select (a SQLite before 3.32 takes at most 999 parameters): the same rows."""
+    user = sign_in(client, "admin")
+    for search in ("Formation", "F1", "ormation 1", "dupont F0"):
+        expected = like_on_joined_rows(user, search)
+        assert set(listed(client, search)) == expected
+        monkeypatch.setattr(view_module, "MAX_LISTED_IDS", 1)
+        assert set(listed(client, search)) == expected
+        monkeypatch.undo()
+    assert like_on_joined_rows(user, "Formation")
+
+
 def test_case_wildcards_and_accents_are_those_of_the_like(client, rows):
     console_login(client)
     by_nom = {c.candidat.nom_patronymique: i for i, c in rows.items()}

@@ -25,6 +25,11 @@ def test_labels_are_translated_escaped_and_formatted_as_jinja_s_newstyle_gettext
     assert render(app, '{{ ngettext("%(num)d stage", "%(num)d stages", 3) }}', "en") == \
         "3 internships"
     assert render(app, '{{ ngettext("%(num)d stage", "%(num)d stages", 1) }}') == "1 stage"
+    # a variable may bear the name of the functions' own parameters
+    assert render(app, '{{ _("%(string)s et %(eval_ctx)s", string="a", eval_ctx="b") }}') == \
+        "a et b"
+    assert render(app, '{{ ngettext("%(plural)s %(num)d", "%(plural)s %(num)d", 2, '
+                       'plural="x") }}') == "x 2"
 
 
 def test_a_code_s_label_follows_the_reader_s_language_and_force_locale(app):
@@ -47,6 +52,10 @@ def test_links_are_those_flask_builds_under_each_script_root(app):
     expected = "/mon-compte/ /candidatures/7 /mon-compte/#x"
     for _ in range(2):  # built, then remembered
         assert render(app, page) == expected
+    # equal values of other types are other URLs
+    assert render(app, '{{ url_for("profile.summary", v=1) }} {{ url_for("profile.summary", '
+                       'v=True) }} {{ url_for("profile.summary", v=1.0) }}') == \
+        "/mon-compte/?v=1 /mon-compte/?v=True /mon-compte/?v=1.0"
     for root in ("/ecandidat", "/autre"):
         assert render(app, page, root=root) == \
             f"{root}/mon-compte/ {root}/candidatures/7 {root}/mon-compte/#x"

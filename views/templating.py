@@ -27,7 +27,7 @@ URL_MEMO_SIZE = 4096
 
 
 @pass_eval_context
-def template_gettext(eval_ctx, string, **variables):
+def template_gettext(eval_ctx, string, /, **variables):
     text = request_translations().ugettext(string)
     if eval_ctx.autoescape:
         text = Markup(text)
@@ -36,7 +36,7 @@ def template_gettext(eval_ctx, string, **variables):
 
 
 @pass_eval_context
-def template_ngettext(eval_ctx, singular, plural, num, **variables):
+def template_ngettext(eval_ctx, singular, plural, num, /, **variables):
     variables.setdefault("num", num)
     text = request_translations().ungettext(singular, plural, num)
     if eval_ctx.autoescape:
@@ -66,7 +66,9 @@ def _memo_key(endpoint, values):
     request_ctx = _cv_request.get(None)
     if request_ctx is None:
         return None
-    key = (endpoint, tuple(values.items()), request_ctx.request.script_root)
+    # With each value's type: 1 and True are equal keys, but not the same URL.
+    key = (endpoint, tuple((name, type(value), value) for name, value in values.items()),
+           request_ctx.request.script_root)
     try:
         hash(key)
     except TypeError:

@@ -57,6 +57,10 @@ def search_terms(search):
     return [parse_like_term(word) for word in (search or "").split(" ") if word]
 
 
+# Formations matched by a search word, given to the query as ids up to this many.
+MAX_LISTED_IDS = 200
+
+
 def trigram_searchable(term):
     """Whether a trigram index can find the rows `term` (a LIKE pattern) matches: it
     has three characters in a row between its wildcards. Shorter words ("Li", "%",
@@ -217,11 +221,16 @@ class CandidatureView(CandidatureOutputsMixin, ConsoleModelView):
             matched.append(Candidature.select(Candidature.id).where(
                 Candidature.candidat.in_(reduce(operator.or_, candidat_ids))))
         if formation_fields:
-            formation_ids = [row[0] for row in Formation.select(Formation.id).where(
-                reduce(operator.or_, (field ** term for field in formation_fields))).tuples()]
+            formations = Formation.select(Formation.id).where(
+                reduce(operator.or_, (field ** term for field in formation_fields)))
+            formation_ids = [row[0] for row in formations.limit(MAX_LISTED_IDS + 1).tuples()]
             if formation_ids:
+                # The ids themselves when few (the planners see how few); else the
+                # sub-select: a SQLite before 3.32 takes at most 999 parameters.
                 matched.append(Candidature.select(Candidature.id).where(
-                    Candidature.formation.in_(formation_ids)))
+                    Candidature.formation.in_(formation_ids
+                                              if len(formation_ids) <= MAX_LISTED_IDS
+                                              else formations)))
         if matched:
             conditions.append(Candidature.id.in_(reduce(operator.or_, matched)))
         return reduce(operator.or_, conditions) if conditions else Candidature.id.is_null()
