@@ -380,6 +380,29 @@ def test_the_prepared_candidate_pages_show_what_the_database_holds(candidate_cli
 
 
 
+def test_mon_compte_s_sections_follow_the_file_s_state_and_the_reader_s_language(
+        candidate_client, make_compte, client):
+    """The sections are rendered once per state and language (views.templating
+    rendered_once): a change of the file, or of language, shows at the next display."""
+    candidat = complete_candidat(candidate_client.compte)
+    page = candidate_client.get("/mon-compte/").get_data(as_text=True)
+    assert "À compléter (obligatoire)" not in page and "vous pouvez candidater" in page
+    Candidat.update(civilite=None).where(Candidat.id == candidat.id).execute()
+    page = candidate_client.get("/mon-compte/").get_data(as_text=True)
+    assert page.count("À compléter (obligatoire)") == 1 and "Complétez les rubriques" in page
+    CompteCandidat.update(langue="en").where(
+        CompteCandidat.id == candidate_client.compte.id).execute()
+    page = candidate_client.get("/mon-compte/").get_data(as_text=True)
+    assert page.count("To be completed (required)") == 1 and "Complète" not in page
+    # another candidate in the state of the first one's before: the same sections
+    other, _ = make_compte(email="dominique.durand@example.org")
+    complete_candidat(other)
+    sign_in(client, other)
+    page = client.get("/mon-compte/").get_data(as_text=True)
+    assert "À compléter" not in page and other.numero_dossier in page
+    assert candidate_client.compte.numero_dossier not in page
+
+
 postgres_only = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL pool (PostgresqlPool)")
 
 

@@ -13,6 +13,7 @@ from forms.profile import (AdresseForm, BacForm, CursusExterneForm, ExperienceFo
                            InfosPersoForm, StageForm)
 from views import form_view
 from views.helpers import candidate_required, current_candidat, signed_in_compte
+from views.templating import rendered_once
 
 bp = Blueprint("profile", __name__, url_prefix="/mon-compte")
 
@@ -57,9 +58,9 @@ def _render(template, form, **context):
 @bp.route("/")
 @candidate_required
 def summary():
-    candidat = current_candidat()
-    return render_template("profile/summary.html", compte=signed_in_compte(),
-                           state=profile.completeness(candidat))
+    state = profile.completeness(current_candidat())
+    return render_template("profile/summary.html", compte=signed_in_compte(), sections=(
+        rendered_once("profile/_summary_sections.html", state, state=state)))
 
 
 @bp.route("/informations-personnelles", methods=("GET", "POST"))

@@ -7,12 +7,15 @@ fifty labels and fifteen links).
   per language and request (ecandidat.i18n.request_translations).
 - `dateformat` remembers the dates it wrote, per format and language (Babel's
   formatting is about 12 µs a date; a Candidatures list writes two per row).
+- `rendered_once` gives a part of a page rendered once per key (the few values it
+  shows), language and script root: Mon compte's sections are the same for every
+  candidate whose file is in the same state.
 - `url_for` remembers the URLs it built for a given script root: building one walks
   Werkzeug's rules (about 10 µs), and a page links the same endpoints on every request.
 """
 import datetime
 
-from flask import current_app
+from flask import current_app, render_template, request
 from flask.globals import _cv_request
 from flask_babel import format_date
 from jinja2 import pass_eval_context
@@ -21,6 +24,7 @@ from markupsafe import Markup
 from ecandidat.i18n import current_language, request_translations  # noqa: F401 (menu)
 
 DATE_MEMO_SIZE = 4096
+FRAGMENT_MEMO_SIZE = 1024
 # Enough for every endpoint with the few arguments a page links; beyond it, the memo
 # starts again rather than grow with every id ever linked.
 URL_MEMO_SIZE = 4096
@@ -117,6 +121,23 @@ def memo_dateformat():
         return text
 
     return dateformat
+
+
+def rendered_once(template_name, key, **context):
+    """`template_name` rendered with `context`, once per `key` (hashable: what the
+    context holds that the output depends on), language and script root; then the
+    same Markup again. Not in debug mode, where templates are edited live."""
+    app = current_app._get_current_object()
+    if app.jinja_env.auto_reload:
+        return Markup(render_template(template_name, **context))
+    memo = app.extensions.setdefault("rendered_once", {})
+    full_key = (template_name, key, current_language(), request.script_root)
+    html = memo.get(full_key)
+    if html is None:
+        if len(memo) >= FRAGMENT_MEMO_SIZE:
+            memo.clear()
+        html = memo[full_key] = Markup(render_template(template_name, **context))
+    return html
 
 
 def url_for(endpoint, **values):
