@@ -403,6 +403,33 @@ def test_mon_compte_s_sections_follow_the_file_s_state_and_the_reader_s_language
     assert candidate_client.compte.numero_dossier not in page
 
 
+def logout_form_token(page):
+    form = re.search(r'<form method="post" action="/deconnexion".*?</form>', page, re.S)
+    return re.search(r'name="csrf_token" value="([^"]+)"', form.group(0)).group(1)
+
+
+def test_the_menu_rendered_once_holds_each_session_s_own_token_and_current_page(
+        app, make_compte):
+    """The menu is rendered once per audience and page (views.menu.main_menu_html):
+    the logout form still carries the request's own CSRF token, which logs out."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, make_compte()[0])
+    sign_in(second, make_compte(email="dominique.durand@example.org")[0])
+    pages = {client: client.get("/mon-compte/").get_data(as_text=True)
+             for client in (first, second)}
+    assert logout_form_token(pages[first]) != logout_form_token(pages[second])
+    assert 'href="/mon-compte/" aria-current="page"' in pages[first]
+    listing = first.get("/candidatures/").get_data(as_text=True)
+    assert 'href="/candidatures/" aria-current="page"' in listing
+    assert 'href="/mon-compte/" aria-current' not in listing
+    assert second.post("/deconnexion", data={"csrf_token": "x"}).status_code == 400
+    response = second.post("/deconnexion", data={"csrf_token": logout_form_token(pages[second])})
+    assert response.status_code == 302
+    assert "Déconnexion" not in second.get("/").get_data(as_text=True)
+    assert "Déconnexion" in first.get("/").get_data(as_text=True)
+
+
 postgres_only = pytest.mark.skipif(not is_postgres(), reason="PostgreSQL pool (PostgresqlPool)")
 
 

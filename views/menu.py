@@ -1,11 +1,14 @@
 """The guide's left menu, declared as data and filtered by who is signed in."""
+import secrets
 from collections import namedtuple
 
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from views.helpers import signed_in_compte
-from views.templating import current_language
+from views.templating import current_language, rendered_once
 
 # (endpoint, label, audience, is a sub-entry of "Mon compte", is a POST action)
 MENU = (
@@ -57,8 +60,21 @@ def main_menu():
                 _audience(), current_language(), request.script_root)]
 
 
+# Where the request's CSRF token goes in the menu rendered once (the logout form):
+# random, so that no label or URL can hold it.
+TOKEN_HOLE = f"csrf-{secrets.token_hex(16)}"
+
+
+def main_menu_html():
+    """The menu's HTML, rendered once per audience and current page (and language and
+    script root: rendered_once), with this request's CSRF token put in."""
+    html = rendered_once("_main_menu.html", (_audience(), request.endpoint),
+                         items=main_menu(), token=TOKEN_HOLE)
+    return Markup(html.replace(TOKEN_HOLE, generate_csrf())) if TOKEN_HOLE in html else html
+
+
 def init_menu(app):
     @app.context_processor
     def _menu_globals():
-        return {"main_menu": main_menu, "current_locale": current_language,
+        return {"main_menu_html": main_menu_html, "current_locale": current_language,
                 "endpoints": current_app.view_functions}
