@@ -1,5 +1,6 @@
 """Fixtures: a fresh app per test over a migrated database (SQLite by default,
 PostgreSQL when TEST_DATABASE_URL is set), emptied after each test."""
+import contextlib
 import contextvars
 import os
 
@@ -48,6 +49,22 @@ def schema_diff(database):
     diff = diff_models(database, list(ALL_MODELS))
     return diff._replace(drop_indexes=[index for index in diff.drop_indexes
                                        if index.name not in postgresql_only])
+
+
+@contextlib.contextmanager
+def sqlite_migrated_to(path, prefix):
+    """A new SQLite database at `path`, migrated up to the migration named `prefix…`
+    (the schema of an older release, to fill with rows and run the next migrations
+    on): yields (database, its migration runner), connected, and closes it after."""
+    fresh = db.make_database("sqlite:///" + str(path))
+    try:
+        with fresh.connection_context():
+            runner = db.Runner(fresh, db.MIGRATIONS_DIR)
+            runner.up(target=next(m.name for m in runner.migrations()
+                                  if m.name.startswith(prefix)))
+            yield fresh, runner
+    finally:
+        fresh.close()
 
 
 def empty_tables():

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import is_postgres
+from conftest import is_postgres, schema_diff, sqlite_migrated_to
 from ecandidat import db, permissions
 from ecandidat.models import Candidat, Candidature, CompteCandidat, Formation, User
 from test_console import console_login, page_text
@@ -323,36 +323,28 @@ def test_0015_fills_the_full_text_tables_from_the_rows_there_are(tmp_path):
     """On a database with candidates, 0015 indexes them; down then up again leaves
     the same tables; the schema stays the models' (the full-text tables and their
     triggers are not models)."""
-    from conftest import schema_diff
-    fresh = db.make_database("sqlite:///" + str(tmp_path / "old.sqlite3"))
-    try:
-        with fresh.connection_context():
-            runner = db.Runner(fresh, db.MIGRATIONS_DIR)
-            runner.up(target=next(m.name for m in runner.migrations()
-                                  if m.name.startswith("0014")))
-            fresh.execute_sql("INSERT INTO compte_candidat (numero_dossier, nom, prenom, email, "
-                              "valide, must_change_password, session_token, langue, "
-                              "created_at) VALUES ('A0000001', 'X', 'Y', 'a@example.org', 1, 0, "
-                              "'jeton', 'fr', '2026-01-01 00:00:00')")
-            fresh.execute_sql("INSERT INTO candidat (compte_id, nom_patronymique, nom_usuel, "
-                              "prenom, langue, updated_at) VALUES (1, 'Ségolène', 'Royer', 'Z', "
-                              "'fr', '2026-01-01 00:00:00')")
-            assert runner.up() == [m.name for m in runner.migrations()
-                                   if m.name.startswith("0015")]
-            expected = [(1, "Ségolène", "Royer")]
-            query = "SELECT rowid, * FROM candidat_recherche WHERE nom_patronymique LIKE ?"
-            assert fresh.execute_sql(query, ("%SÉG%",)).fetchall() == []  # LIKE: é ≠ É
-            assert fresh.execute_sql(query, ("%SéG%",)).fetchall() == expected
-            assert fresh.execute_sql(query, ("%gol%",)).fetchall() == expected
-            assert fresh.execute_sql("SELECT rowid FROM compte_candidat_recherche WHERE "
-                                     "numero_dossier LIKE '%0000001%'").fetchall() == [(1,)]
-            assert not schema_diff(fresh)
-            assert runner.down() == [m.name for m in runner.migrations()
-                                     if m.name.startswith("0015")]
-            assert "candidat_recherche" not in fresh.get_tables()
-            runner.up()
-            assert fresh.execute_sql(query, ("%gol%",)).fetchall() == expected
-            fresh.execute_sql("UPDATE candidat SET nom_patronymique = 'Martin'")
-            assert fresh.execute_sql(query, ("%gol%",)).fetchall() == []
-    finally:
-        fresh.close()
+    with sqlite_migrated_to(tmp_path / "old.sqlite3", "0014") as (fresh, runner):
+        fresh.execute_sql("INSERT INTO compte_candidat (numero_dossier, nom, prenom, email, "
+                          "valide, must_change_password, session_token, langue, "
+                          "created_at) VALUES ('A0000001', 'X', 'Y', 'a@example.org', 1, 0, "
+                          "'jeton', 'fr', '2026-01-01 00:00:00')")
+        fresh.execute_sql("INSERT INTO candidat (compte_id, nom_patronymique, nom_usuel, "
+                          "prenom, langue, updated_at) VALUES (1, 'Ségolène', 'Royer', 'Z', "
+                          "'fr', '2026-01-01 00:00:00')")
+        assert runner.up() == [m.name for m in runner.migrations()
+                               if m.name.startswith("0015")]
+        expected = [(1, "Ségolène", "Royer")]
+        query = "SELECT rowid, * FROM candidat_recherche WHERE nom_patronymique LIKE ?"
+        assert fresh.execute_sql(query, ("%SÉG%",)).fetchall() == []  # LIKE: é ≠ É
+        assert fresh.execute_sql(query, ("%SéG%",)).fetchall() == expected
+        assert fresh.execute_sql(query, ("%gol%",)).fetchall() == expected
+        assert fresh.execute_sql("SELECT rowid FROM compte_candidat_recherche WHERE "
+                                 "numero_dossier LIKE '%0000001%'").fetchall() == [(1,)]
+        assert not schema_diff(fresh)
+        assert runner.down() == [m.name for m in runner.migrations()
+                                 if m.name.startswith("0015")]
+        assert "candidat_recherche" not in fresh.get_tables()
+        runner.up()
+        assert fresh.execute_sql(query, ("%gol%",)).fetchall() == expected
+        fresh.execute_sql("UPDATE candidat SET nom_patronymique = 'Martin'")
+        assert fresh.execute_sql(query, ("%gol%",)).fetchall() == []

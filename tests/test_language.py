@@ -10,7 +10,7 @@ from babel.dates import format_date
 from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 
-from conftest import link_in, outbox, sign_in
+from conftest import link_in, outbox, sign_in, sqlite_migrated_to
 from ecandidat import dossiers, i18n, workflow
 from ecandidat.mail import ensure_templates, queue_mail, template_for
 from ecandidat.mail_defaults import DEFAULT_TEMPLATES, ENGLISH_TEMPLATES
@@ -270,23 +270,15 @@ def test_the_console_edits_the_english_version(app, client):
 
 
 def test_migration_0011_gives_english_only_to_templates_still_at_their_default(tmp_path):
-    from ecandidat import db
-    fresh = db.make_database("sqlite:///" + str(tmp_path / "old.sqlite3"))
-    try:
-        with fresh.connection_context():
-            runner = db.Runner(fresh, db.MIGRATIONS_DIR)
-            runner.up(target=next(m.name for m in runner.migrations()
-                                  if m.name.startswith("0010")))
-            for code, sujet in (("STATUT_RE", DEFAULT_TEMPLATES["STATUT_RE"][1]),
-                                ("STATUT_CO", "Sujet réécrit par l'établissement")):
-                fresh.execute_sql("INSERT INTO mail_template (code, libelle, sujet, corps, actif)"
-                                  " VALUES (?, ?, ?, ?, 1)",
-                                  (code, "l", sujet, DEFAULT_TEMPLATES[code][2]))
-            runner.up()
-            rows = dict((code, (sujet_en, corps_en)) for code, sujet_en, corps_en in
-                        fresh.execute_sql("SELECT code, sujet_en, corps_en FROM mail_template"))
-    finally:
-        fresh.close()
+    with sqlite_migrated_to(tmp_path / "old.sqlite3", "0010") as (fresh, runner):
+        for code, sujet in (("STATUT_RE", DEFAULT_TEMPLATES["STATUT_RE"][1]),
+                            ("STATUT_CO", "Sujet réécrit par l'établissement")):
+            fresh.execute_sql("INSERT INTO mail_template (code, libelle, sujet, corps, actif)"
+                              " VALUES (?, ?, ?, ?, 1)",
+                              (code, "l", sujet, DEFAULT_TEMPLATES[code][2]))
+        runner.up()
+        rows = dict((code, (sujet_en, corps_en)) for code, sujet_en, corps_en in
+                    fresh.execute_sql("SELECT code, sujet_en, corps_en FROM mail_template"))
     assert rows == {"STATUT_RE": ENGLISH_TEMPLATES["STATUT_RE"], "STATUT_CO": (None, None)}
 
 
