@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ecandidat.i18n import current_language
 from views.helpers import signed_in_compte
-from views.templating import current_language, rendered_once
+from views.templating import rendered_once
 
 # (endpoint, label, audience, is a sub-entry of "Mon compte", is a POST action)
 MENU = (
@@ -34,30 +35,16 @@ def _audience():
     return "candidate" if signed_in_compte() is not None else "anonymous"
 
 
-def _entries(audience, locale, script_root):
-    """The menu of an audience in a language, built once per process: its URLs and
-    labels are the same on every page (building them was 13 url_for and 13
-    translations per page); only which entry is the current page changes."""
-    built = current_app.extensions.setdefault("ecandidat.menu", {})
-    key = (audience, locale, script_root)
-    entries = built.get(key)
-    if entries is None:
-        entries = built[key] = tuple(
-            (endpoint, url_for(endpoint), str(label), sub, post)
-            for endpoint, label, who, sub, post in MENU
-            if who in ("all", audience) and endpoint in current_app.view_functions)
-    return entries
-
-
 # Attributes, not dict keys: Jinja tries `getattr` first, and a dict's miss raises.
 MenuItem = namedtuple("MenuItem", "url label sub post current")
 
 
-def main_menu():
+def main_menu_items(audience):
+    """The entries of an audience's menu, the current page marked."""
     current = request.endpoint
-    return [MenuItem(url, label, sub, post, current == endpoint)
-            for endpoint, url, label, sub, post in _entries(
-                _audience(), current_language(), request.script_root)]
+    return [MenuItem(url_for(endpoint), str(label), sub, post, current == endpoint)
+            for endpoint, label, who, sub, post in MENU
+            if who in ("all", audience) and endpoint in current_app.view_functions]
 
 
 # Where the request's CSRF token goes in the menu rendered once (the logout form):
@@ -67,9 +54,11 @@ TOKEN_HOLE = f"csrf-{secrets.token_hex(16)}"
 
 def main_menu_html():
     """The menu's HTML, rendered once per audience and current page (and language and
-    script root: rendered_once), with this request's CSRF token put in."""
-    html = rendered_once("_main_menu.html", (_audience(), request.endpoint),
-                         items=main_menu(), token=TOKEN_HOLE)
+    script root: rendered_once), with this request's CSRF token put in: its URLs and
+    labels are the same on every page."""
+    audience = _audience()
+    html = rendered_once("_main_menu.html", (audience, request.endpoint), lambda: {
+        "items": main_menu_items(audience), "token": TOKEN_HOLE})
     return Markup(html.replace(TOKEN_HOLE, generate_csrf())) if TOKEN_HOLE in html else html
 
 

@@ -60,7 +60,7 @@ def _render(template, form, **context):
 def summary():
     state = profile.completeness(current_candidat())
     return render_template("profile/summary.html", compte=signed_in_compte(), sections=(
-        rendered_once("profile/_summary_sections.html", state, state=state)))
+        rendered_once("profile/_summary_sections.html", state, lambda: {"state": state})))
 
 
 @bp.route("/informations-personnelles", methods=("GET", "POST"))

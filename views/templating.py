@@ -21,7 +21,7 @@ from flask_babel import format_date
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from ecandidat.i18n import current_language, request_translations  # noqa: F401 (menu)
+from ecandidat.i18n import current_language, request_translations
 
 DATE_MEMO_SIZE = 4096
 FRAGMENT_MEMO_SIZE = 1024
@@ -123,20 +123,21 @@ def memo_dateformat():
     return dateformat
 
 
-def rendered_once(template_name, key, **context):
-    """`template_name` rendered with `context`, once per `key` (hashable: what the
-    context holds that the output depends on), language and script root; then the
-    same Markup again. Not in debug mode, where templates are edited live."""
+def rendered_once(template_name, key, context):
+    """`template_name` rendered with the dict `context()` returns, once per `key`
+    (hashable: what the output depends on), language and script root; then the same
+    Markup again, without calling `context`. Not in debug mode, where templates are
+    edited live."""
     app = current_app._get_current_object()
     if app.jinja_env.auto_reload:
-        return Markup(render_template(template_name, **context))
+        return Markup(render_template(template_name, **context()))
     memo = app.extensions.setdefault("rendered_once", {})
     full_key = (template_name, key, current_language(), request.script_root)
     html = memo.get(full_key)
     if html is None:
         if len(memo) >= FRAGMENT_MEMO_SIZE:
             memo.clear()
-        html = memo[full_key] = Markup(render_template(template_name, **context))
+        html = memo[full_key] = Markup(render_template(template_name, **context()))
     return html
 
 

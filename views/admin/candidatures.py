@@ -48,6 +48,8 @@ FTS_TABLES = {Candidat: "candidat_recherche", CompteCandidat: "compte_candidat_r
 TRIGRAM = re.compile(r"[^%_]{3}")
 # A search that finds this many candidatures or fewer is sorted after it is read (SQLite).
 SORT_FOUND = 1000
+# Formations matched by a search word, given to the query as ids up to this many.
+MAX_LISTED_IDS = 200
 _trigram_indexes = {}  # database → "pg_trgm", "fts5" or None (read once per process)
 
 
@@ -55,10 +57,6 @@ def search_terms(search):
     """The LIKE patterns of the list's search, one per word (Flask-Admin's syntax:
     "^mot" starts with, "=mot" is exactly, otherwise contains)."""
     return [parse_like_term(word) for word in (search or "").split(" ") if word]
-
-
-# Formations matched by a search word, given to the query as ids up to this many.
-MAX_LISTED_IDS = 200
 
 
 def trigram_searchable(term):
